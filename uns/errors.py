@@ -1,0 +1,54 @@
+"""The exception hierarchy.
+
+Startup errors (bad settings, bad model) are exceptions raised early and printed by the CLI.
+Per-message failures are values (`Rejected`) in the pipeline; the codecs raise `DecodeError`
+with a stable reason code that becomes the dead-letter reason.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from uns.lint.problem import Problem
+
+
+class UnsError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class TopicError(UnsError, ValueError):
+    """A bad topic string, topic filter or topic template."""
+
+
+class DecodeError(UnsError):
+    """A payload, value, timestamp or quality that cannot be decoded.
+
+    `reason` is a short stable snake_case code (`bad_json`, `bad_timestamp`, ...) used as the
+    dead-letter reason and metric label; the message is the human-readable detail.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(detail)
+
+
+class UnitError(UnsError, ValueError):
+    """An unknown engineering unit or an impossible conversion."""
+
+
+class SettingsError(UnsError):
+    """Bad service settings (broker URL, credentials file, ...)."""
+
+
+class TransportError(UnsError):
+    """The MQTT transport failed (connect refused, lost connection, publish not acknowledged)."""
+
+
+class ModelError(UnsError):
+    """One or more problems in the YAML asset model, each with file:line:col."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(p.parsable() for p in problems))
