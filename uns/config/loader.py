@@ -219,7 +219,9 @@ def _classes(entries: list[_Entry], ld: _Loader) -> dict[str, AssetClass]:
                 try:
                     check_unit(t.unit)
                 except UnitError as exc:
-                    upos = key_position(e.doc, tags_data[tag_name], "unit", value=True)
+                    upos = key_position(
+                        e.doc, tags_data.get(tag_name) if tags_data else None, "unit", value=True
+                    )
                     ld.add(upos, str(exc), "unit")
             own[tag_name] = Tag(
                 tag_name, t.datatype, t.unit, t.description, t.range, t.retain, tpos, name
@@ -349,7 +351,7 @@ class _TreeBuilder:
 
     def _apply(self, node: Node, spec: NodeSpec, e: _Entry) -> None:
         node.description = spec.description
-        node.context = dict(spec.context)
+        node.context = {str(k): v for k, v in spec.context.items()}
         if spec.class_ is not None:
             cpos = (
                 key_position(e.doc, e.data, "class", value=True)

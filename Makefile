@@ -1,0 +1,36 @@
+# Every target uses the project's virtualenv; `make install` creates it.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install test lint demo bench soak check clean
+
+install: $(BIN)/uns
+$(BIN)/uns: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	@touch $@
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check uns tests bench
+	$(BIN)/ruff format --check uns tests bench
+	$(BIN)/mypy uns
+
+check: install
+	$(BIN)/uns check models
+
+demo: install
+	$(BIN)/uns demo
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+soak: install
+	$(BIN)/python bench/soak.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

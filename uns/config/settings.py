@@ -1,0 +1,128 @@
+"""Service settings: a YAML file, environment variables and command-line flags, in that order.
+
+Secrets never come from the command line: the broker password is read from
+`UNS_BROKER_PASSWORD` or from `password_file` (which must not be readable by others).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import urllib.parse
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from uns.errors import SettingsError
+from uns.io.mqtt import BrokerSettings
+
+
+class BrokerSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = "mqtt://127.0.0.1:1883"
+    client_id: str = Field(default_factory=lambda: f"uns-{socket.gethostname()}")
+    username: str | None = None
+    password_file: str | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    verify_hostname: bool = True
+    protocol: Literal[4, 5] = 5
+    keepalive_s: int = 60
+    clean_start: bool = False
+    session_expiry_s: int = 3600
+    receive_maximum: int = Field(default=1024, ge=1, le=65535)
+
+
+class ServiceSettings(BaseModel):
+    """Everything `uns run` needs besides the models directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    models: str = "models"
+    broker: BrokerSection = BrokerSection()
+    qos: Literal[0, 1] = 1  # for subscriptions and publications
+    share_group: str | None = None  # raw data via $share/<group>/...; context never shared
+    max_payload_bytes: int = Field(default=256 * 1024, ge=64)
+    drain_timeout_s: float = Field(default=10.0, gt=0)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = 9464  # None disables the endpoint
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    def broker_settings(self, env: dict[str, str] | None = None) -> BrokerSettings:
+        env = dict(os.environ) if env is None else env
+        b = self.broker
+        password = env.get("UNS_BROKER_PASSWORD")
+        if b.password_file:
+            password = _read_secret(b.password_file)
+        username = env.get("UNS_BROKER_USERNAME", b.username)
+        in_url = urllib.parse.urlsplit(b.url)  # credentials in the URL win (and clash otherwise)
+        creds: dict[str, str] = {}
+        if username and not in_url.username:
+            creds["username"] = username
+        if password and in_url.password is None:
+            creds["password"] = password
+        return BrokerSettings.from_url(
+            b.url,
+            **creds,
+            ca_file=b.ca_file,
+            cert_file=b.cert_file,
+            key_file=b.key_file,
+            verify_hostname=b.verify_hostname,
+            client_id=b.client_id,
+            protocol=b.protocol,
+            keepalive_s=b.keepalive_s,
+            clean_start=b.clean_start,
+            session_expiry_s=b.session_expiry_s,
+            receive_maximum=b.receive_maximum,
+        )
+
+
+def _read_secret(path: str) -> str:
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+        text = p.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(f"cannot read password_file {path}: {exc.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SettingsError(f"password_file {path} is readable by others: chmod 600 it")
+    return text
+
+
+def load_settings(path: str | None, overrides: dict[str, Any]) -> ServiceSettings:
+    """Settings from an optional YAML file, then `overrides` (flags; dotted keys for nesting)."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from None
+        except YAMLError as exc:
+            raise SettingsError(f"settings file {path} is not valid YAML: {exc}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise SettingsError(f"settings file {path} must be a mapping")
+        data = loaded or {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        target = data
+        *parents, last = key.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
+    try:
+        return ServiceSettings.model_validate(data)
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        ]
+        where = path or "command line"
+        raise SettingsError(f"bad settings ({where}):\n" + "\n".join(lines)) from None

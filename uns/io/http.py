@@ -1,0 +1,75 @@
+"""A tiny HTTP endpoint for Prometheus and health probes: /metrics, /healthz, /readyz.
+
+asyncio streams instead of a framework: three fixed GET routes do not justify a dependency,
+and it runs on the service's own event loop (no thread to coordinate with).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import CollectorRegistry
+
+log = logging.getLogger(__name__)
+
+
+class HealthServer:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        ready: Callable[[], tuple[bool, str]],
+        host: str = "127.0.0.1",
+        port: int = 9464,
+    ) -> None:
+        self.registry = registry
+        self.ready = ready
+        self.host, self.port = host, port
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        sock = self._server.sockets[0].getsockname()
+        self.port = sock[1]
+        log.info("metrics on http://%s:%d/metrics", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(5):
+                request = await reader.readline()
+                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    pass  # headers are not needed
+            parts = request.decode("latin-1").split()
+            path = parts[1].split("?")[0] if len(parts) >= 2 else ""
+            status, ctype, body = self._route(parts[0] if parts else "", path)
+            head = (
+                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            )
+            writer.write(head.encode("latin-1") + body)
+            await writer.drain()
+        except (TimeoutError, ConnectionError, UnicodeDecodeError):
+            pass
+        finally:
+            writer.close()
+
+    def _route(self, method: str, path: str) -> tuple[str, str, bytes]:
+        text = "text/plain; charset=utf-8"
+        if method != "GET":
+            return "405 Method Not Allowed", text, b"GET only\n"
+        if path == "/metrics":
+            return "200 OK", CONTENT_TYPE_LATEST, generate_latest(self.registry)
+        if path == "/healthz":
+            return "200 OK", text, b"alive\n"
+        if path == "/readyz":
+            ok, why = self.ready()
+            return ("200 OK" if ok else "503 Service Unavailable"), text, f"{why}\n".encode()
+        return "404 Not Found", text, b"try /metrics, /healthz or /readyz\n"

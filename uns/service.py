@@ -1,0 +1,221 @@
+"""Wiring of `uns run`: broker connection, per-message handling, metrics, graceful shutdown.
+
+Delivery: each incoming message is handled in its own task (the MQTT client's model); the
+handler enriches synchronously and awaits the broker's PUBACK for every message it publishes.
+Only then does it return, and only then does the client acknowledge the raw message. A crash
+or lost connection before that leaves the raw message unacknowledged, and the broker
+redelivers it (at-least-once). The number of messages in flight is bounded by the MQTT 5
+receive maximum, which is the backpressure: the broker stops sending when we are behind.
+
+Shutdown (uvicorn's order): stop intake (new deliveries are refused unacknowledged, so the
+broker keeps them for the next session), finish in-flight work under a deadline, report what
+was cut off, disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from uns.config.settings import ServiceSettings
+from uns.context.production import ContextStore
+from uns.errors import TransportError
+from uns.io.mqtt import Message, MqttClient, backoff_delay
+from uns.metrics import Stats
+from uns.namespace import Namespace
+from uns.pipeline import Counters, Enricher, Rejection
+
+log = logging.getLogger(__name__)
+CONTENT_TYPE = "application/json"
+
+
+class _RefusedError(Exception):
+    """Raised for deliveries after shutdown began: no PUBACK, the broker redelivers later."""
+
+
+@dataclass
+class DrainReport:
+    finished: bool
+    cut_off: int
+
+
+class RateLimitedLog:
+    """At most one line per key per interval, with the number of lines held back."""
+
+    def __init__(self, interval_s: float = 10.0) -> None:
+        self.interval_s = interval_s
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def warning(self, key: str, msg: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last.get(key, -1e9) < self.interval_s:
+            self._held[key] = self._held.get(key, 0) + 1
+            return
+        held = self._held.pop(key, 0)
+        self._last[key] = now
+        suffix = f" (+{held} similar since last report)" if held else ""
+        log.warning(msg + suffix, *args)
+
+
+class Service:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        ns: Namespace,
+        *,
+        stats: Stats | None = None,
+        context: ContextStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.stats = stats or Stats()
+        self.context = context or ContextStore()
+        self.counters = Counters()
+        self.enricher = self._enricher(ns)
+        self.client: MqttClient | None = None
+        self._stopping = False
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._subscribed = False
+        self._warn = RateLimitedLog()
+        self.stats.gauges["uns_messages_in_flight"] = lambda: float(self._inflight)
+
+    # -- model -------------------------------------------------------------------------
+
+    def use_model(self, ns: Namespace) -> None:
+        """Swap the model between messages (the handler reads `self.enricher` once per message)."""
+        self.enricher = self._enricher(ns)
+
+    def _enricher(self, ns: Namespace) -> Enricher:
+        return Enricher(
+            ns, self.context, max_payload=self.settings.max_payload_bytes, counters=self.counters
+        )
+
+    def subscriptions(self) -> list[tuple[str, int]]:
+        qos = self.settings.qos
+        context = set(self.enricher.context_subscriptions())
+        raw = [f for f in self.enricher.subscriptions() if f not in context]
+        group = self.settings.share_group
+        shared = [f"$share/{group}/{f}" if group else f for f in raw]
+        # Context is never shared: every replica must see every announcement to join correctly.
+        return [(f, qos) for f in [*sorted(context), *shared]]
+
+    def ready(self) -> tuple[bool, str]:
+        if self._stopping:
+            return False, "stopping"
+        if not self.stats.connected:
+            return False, "not connected to the broker"
+        if not self._subscribed:
+            return False, "not subscribed yet"
+        return True, "ready"
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> DrainReport:
+        """Serve until `stop` is set, then drain; returns how the drain went."""
+        client = MqttClient(
+            self.settings.broker_settings(), self._handle, self._on_connection_change
+        )
+        self.client = client
+        if not await self._connect(client, stop):
+            return DrainReport(True, 0)
+        try:
+            await client.subscribe(self.subscriptions())
+            self._subscribed = True
+            log.info("subscribed to %s", ", ".join(f for f, _ in self.subscriptions()))
+            await stop.wait()
+            return await self.drain()
+        finally:
+            await client.disconnect()
+
+    async def _connect(self, client: MqttClient, stop: asyncio.Event) -> bool:
+        """Connect, retrying with backoff until it works or `stop` is set."""
+        s = client.settings
+        attempt = 0
+        while not stop.is_set():
+            try:
+                await client.connect()
+                return True
+            except TransportError as exc:
+                delay = backoff_delay(attempt, s.backoff_min_s, s.backoff_max_s)
+                log.warning("%s; retrying in %.1fs", exc, delay)
+                attempt += 1
+                try:
+                    async with asyncio.timeout(delay):
+                        await stop.wait()
+                except TimeoutError:
+                    pass
+        return False
+
+    async def drain(self) -> DrainReport:
+        self._stopping = True
+        try:
+            async with asyncio.timeout(self.settings.drain_timeout_s):
+                await self._idle.wait()
+        except TimeoutError:
+            log.error(
+                "drain deadline of %.1fs passed; %d message(s) not finished "
+                "(unacknowledged: the broker redelivers them)",
+                self.settings.drain_timeout_s,
+                self._inflight,
+            )
+            return DrainReport(False, self._inflight)
+        log.info("drained: every message taken in was published and acknowledged")
+        return DrainReport(True, 0)
+
+    def _on_connection_change(self, up: bool) -> None:
+        self.stats.connected = up
+
+    # -- per message ---------------------------------------------------------------------
+
+    async def _handle(self, msg: Message) -> None:
+        if self._stopping:
+            raise _RefusedError("shutting down")
+        started = time.perf_counter()
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            await self._handle_one(msg)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+        self.stats.latency.observe(time.perf_counter() - started)
+
+    async def _handle_one(self, msg: Message) -> None:
+        stats = self.stats
+        stats.received += 1
+        enricher = self.enricher  # one model for the whole message, even across a reload
+        received_ms = int(time.time() * 1000)
+        try:
+            outs = enricher.process(msg.topic, msg.payload, received_ms)
+        except Exception as exc:  # a bug must cost one message, not the service
+            log.exception("internal error on %r", msg.topic)
+            outs = [
+                enricher.dead_letter(
+                    msg.topic, msg.payload, received_ms, Rejection("internal_error", repr(exc))
+                )
+            ]
+        assert self.client is not None
+        try:
+            for out in outs:
+                await self.client.publish(
+                    out.topic, out.payload, self.settings.qos, out.retain, CONTENT_TYPE
+                )
+                stats.published[out.kind] = stats.published.get(out.kind, 0) + 1
+        except TransportError:
+            stats.publish_failures += 1
+            raise  # unacknowledged: the broker redelivers the raw message
+        if not outs:
+            stats.outcome("context")
+        elif outs[0].kind == "enriched" and outs[-1].kind == "enriched":
+            stats.outcome("enriched")
+        else:
+            reason = next(o.reason for o in outs if o.kind == "deadletter") or "unknown"
+            stats.outcome("deadletter", reason)
+            self._warn.warning(reason, "dead-lettered %r: %s", msg.topic, reason)
+        stats.context_updates = self.counters.context_updates
+        stats.context_unmatched_ends = self.counters.context_unmatched_ends
