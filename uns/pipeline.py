@@ -43,6 +43,9 @@ Decoder = Callable[[bytes], list[RawSample]]
 Kind = Literal["enriched", "deadletter"]
 DEFAULT_MAX_PAYLOAD = 256 * 1024
 _PLAN_CACHE_SIZE = 200_000
+_SOURCE = b'","timestamp_source":"source","quality":'
+_ARRIVAL = b'","timestamp_source":"arrival","quality":'
+_QUALITY = {q: orjson.dumps(q) for q in ("good", "uncertain", "bad", "stale")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,18 @@ class TagPlan:
     asset: dict[str, str]
     unit: str | None
     source_topic: str
+    static_json: bytes = b""  # `"unit":..,"asset":{..},"context":` fragment
+    source_json: bytes = b""  # `},"source":{"topic":..,"received":"` fragment
+    context_json: bytes = b"null"
+    last_shift: object = None
+    last_production: object = None
+
+    def __post_init__(self) -> None:
+        unit = orjson.dumps(self.unit)
+        self.static_json = b',"unit":' + unit + b',"asset":' + orjson.dumps(self.asset)
+        self.static_json += b',"context":'
+        self.source_json = b',"source":{"topic":' + orjson.dumps(self.source_topic)
+        self.source_json += b',"received":"'
 
 
 @dataclass(slots=True)
@@ -200,13 +215,17 @@ class Enricher:
             bad = Rejection(exc.reason, exc.detail)
             return [self.dead_letter(topic, payload, received_ms, bad, binding.name)]
         out: list[Outgoing] = []
-        failed: dict[str, list[str]] = {}
+        failed: dict[str, list[str]] | None = None
         for sample in samples:
             result = self._enrich(hit, topic, sample, received_ms, trace)
-            if isinstance(result, Rejection):
-                failed.setdefault(result.reason, []).append(result.detail)
-            else:
+            if type(result) is Outgoing:
                 out.append(result)
+            else:
+                assert isinstance(result, Rejection)
+                failed = failed if failed is not None else {}
+                failed.setdefault(result.reason, []).append(result.detail)
+        if failed is None:
+            return out
         # A batch with bad values dead-letters once per reason, naming the values, and still
         # publishes the good ones.
         for reason, details in failed.items():
@@ -246,33 +265,47 @@ class Enricher:
             quality = plan.parse_quality(sample.quality)
         except DecodeError as exc:
             return Rejection(exc.reason, f"{plan.tag.name}: {exc.detail}")
-        ts_source = "source"
+        received = format_utc_ms(received_ms)
         if ts is None:
-            ts, ts_source = received_ms, "arrival"
+            ts, stamp, ts_part = received_ms, received, _ARRIVAL
+        else:
+            stamp, ts_part = format_utc_ms(ts), _SOURCE
         shift = plan.shifts.shift_at(ts) if plan.shifts is not None else None
         production = self.context.lookup(plan.path, ts)
-        body = {
-            "value": value,
-            "timestamp": format_utc_ms(ts),
-            "timestamp_source": ts_source,
-            "quality": quality,
-            "unit": plan.unit,
-            "asset": plan.asset,
-            "context": {
-                "shift": shift.name if shift else None,
-                "crew": shift.crew if shift else None,
-                "batch": production.batch,
-                "product": production.product,
-                "order": production.order,
-            },
-            "source": {"topic": plan.source_topic, "received": format_utc_ms(received_ms)},
-        }
+        if shift is not plan.last_shift or production is not plan.last_production:
+            # Context changes at shift and batch boundaries only: serialise it once per change.
+            plan.last_shift, plan.last_production = shift, production
+            plan.context_json = orjson.dumps(
+                {
+                    "shift": shift.name if shift else None,
+                    "crew": shift.crew if shift else None,
+                    "batch": production.batch,
+                    "product": production.product,
+                    "order": production.order,
+                }
+            )
         if trace is not None:
             trace.notes.append(
                 f"{sample.name or plan.binding.tag.source} -> {plan.node.path_text} "
                 f"tag {plan.tag.name}"
             )
-        return Outgoing(plan.topic, orjson.dumps(body), plan.retain, "enriched")
+        # Pre-serialised fragments keep the key order of docs/payload.md fixed.
+        payload = b"".join(
+            (
+                b'{"value":',
+                orjson.dumps(value),
+                b',"timestamp":"',
+                stamp.encode(),
+                ts_part,
+                _QUALITY[quality],
+                plan.static_json,
+                plan.context_json,
+                plan.source_json,
+                received.encode(),
+                b'"}}',
+            )
+        )
+        return Outgoing(plan.topic, payload, plan.retain, "enriched")
 
     def _plan(self, hit: IndexHit[Binding], topic: str, name: str | None) -> TagPlan | Rejection:
         b = hit.value
