@@ -46,6 +46,7 @@ class AssetClass:
     own_tags: dict[str, Tag]
     pos: Position
     tags: dict[str, Tag] = field(default_factory=dict)  # own + inherited, resolved by the loader
+    complete: bool = True  # False when its definition had problems (tags may be missing)
 
 
 @dataclass(slots=True, eq=False)

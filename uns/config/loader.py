@@ -208,7 +208,7 @@ def _classes(entries: list[_Entry], ld: _Loader) -> dict[str, AssetClass]:
         spec = ld.validate(ClassSpec, e, prefix=f"classes.{name}.")
         if not isinstance(spec, ClassSpec):
             # Keep the name known (without tags) so references to it do not cascade.
-            classes[name] = AssetClass(name, "", (), {}, e.pos)
+            classes[name] = AssetClass(name, "", (), {}, e.pos, complete=False)
             raw_extends[name] = (e.pos, e.data)
             continue
         tags_data = e.data.get("tags") if isinstance(e.data, CommentedMap) else None
@@ -255,11 +255,11 @@ def _inherited_tags(
     def visit(c: AssetClass, chain: tuple[str, ...]) -> None:
         for base in c.extends:
             if base in chain:
-                cycle = " -> ".join((*chain, base))
-                if c.name == cls.name:
-                    ld.add(
-                        raw_extends[c.name][0], f"class inheritance cycle: {cycle}", "class-cycle"
-                    )
+                # Reported by every class on the cycle, each at its own `extends`.
+                if base == cls.name:
+                    cycle = " -> ".join((*chain, base))
+                    pos = raw_extends[cls.name][0]
+                    ld.add(pos, f"class inheritance cycle: {cycle}", "class-cycle")
                 continue
             if base in classes:
                 visit(classes[base], (*chain, base))
@@ -461,6 +461,7 @@ class _BindingChecker:
                     )
                     ok = False
         map_data = data.get("map")
+        self._numeric_codes(e.doc, map_data)
         for cap in spec.map:
             if cap not in captures:
                 self.ld.add(
@@ -525,6 +526,8 @@ class _BindingChecker:
             assert node.asset_class is not None
             tag = node.tags.get(tm.tag)
             if tag is None:
+                if not node.asset_class.complete:
+                    continue  # its own schema problem is reported; do not cascade
                 if node.asset_class.name not in reported:
                     reported.add(node.asset_class.name)
                     self.ld.add(
@@ -547,6 +550,27 @@ class _BindingChecker:
                 reported.add(key)
                 self.ld.add(pos, str(exc), "unit")
 
+    def _numeric_codes(self, doc: YamlDoc, map_data: Any) -> None:
+        """Codes YAML reads as numbers but written otherwise (`01`, `1_0`) would never match."""
+        if not isinstance(map_data, CommentedMap):
+            return
+        for table in map_data.values():
+            if not isinstance(table, CommentedMap):
+                continue
+            for code in table:
+                if isinstance(code, bool) or not isinstance(code, int | float):
+                    continue
+                pos = key_position(doc, table, code)
+                line = doc.lines[pos.line - 1] if pos.line <= len(doc.lines) else ""
+                written = line[pos.column - 1 :].split(":", 1)[0].strip()
+                if written and written != str(code):
+                    self.ld.add(
+                        pos,
+                        f"code {written} is read as the number {code}; quote it "
+                        f"('{written}') to match it as written",
+                        "schema",
+                    )
+
     def context_source(self, e: _Entry, order: int) -> ContextSource | None:
         spec = self.ld.validate(ContextSourceSpec, e, prefix=f"context[{order}].")
         if not isinstance(spec, ContextSourceSpec):
@@ -555,6 +579,7 @@ class _BindingChecker:
         kpos = {k: key_position(e.doc, data, k, value=True) for k in data}
         pattern = TopicPattern.parse(spec.topic)
         scope = Template.parse(spec.scope)
+        self._numeric_codes(e.doc, data.get("map"))
         name = spec.name or f"{FsPath(e.doc.path).stem}[{order}]"
         src = ContextSource(name, spec, pattern, scope, order, e.pos, kpos)
         missing = [f for f in scope.fields if f not in pattern.captures]

@@ -41,13 +41,21 @@ def _yaml() -> YAML:
     return y
 
 
-def _duplicate_keys(node: Node, path: str) -> Iterator[Problem]:
+class _RecursiveAliasError(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+def _duplicate_keys(node: Node, path: str, stack: tuple[int, ...] = ()) -> Iterator[Problem]:
+    if id(node) in stack:  # an alias inside its own anchor: no finite value exists
+        raise _RecursiveAliasError(node)
+    stack = (*stack, id(node))
     if isinstance(node, MappingNode):
         seen: dict[object, int] = {}
         for key, value in node.value:
             k = getattr(key, "value", None)
             if isinstance(k, str | int | float | bool):
-                if k in seen:
+                if k in seen and k != "<<":
                     mark = key.start_mark
                     yield Problem(
                         Position(path, mark.line + 1, mark.column + 1),
@@ -56,10 +64,10 @@ def _duplicate_keys(node: Node, path: str) -> Iterator[Problem]:
                     )
                 else:
                     seen[k] = key.start_mark.line + 1
-            yield from _duplicate_keys(value, path)
+            yield from _duplicate_keys(value, path, stack)
     elif isinstance(node, SequenceNode):
         for item in node.value:
-            yield from _duplicate_keys(item, path)
+            yield from _duplicate_keys(item, path, stack)
 
 
 def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
@@ -69,6 +77,10 @@ def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
         node = y.compose(text)
         problems = list(_duplicate_keys(node, path)) if node is not None else []
         data = y.load(text)
+    except _RecursiveAliasError as exc:
+        mark = exc.node.start_mark
+        where = Position(path, mark.line + 1, mark.column + 1)
+        return None, [Problem(where, "YAML alias refers to itself (recursive)", "yaml-syntax")]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -79,12 +91,15 @@ def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
     return YamlDoc(path, data, text.splitlines()), problems
 
 
-def key_position(doc: YamlDoc, mapping: Any, key: str | int, *, value: bool = False) -> Position:
+def key_position(doc: YamlDoc, mapping: Any, key: Any, *, value: bool = False) -> Position:
     """Where `key` (or its value) is written in `mapping`; the mapping itself if unknown."""
     if isinstance(mapping, CommentedMap) and key in mapping:
-        line, col = mapping.lc.value(key) if value else mapping.lc.key(key)
-        if value and mapping[key] is None:
-            line, col = mapping.lc.key(key)
+        try:
+            line, col = mapping.lc.value(key) if value else mapping.lc.key(key)
+            if value and mapping[key] is None:
+                line, col = mapping.lc.key(key)
+        except KeyError:  # merged in with `<<: *anchor`: ruamel keeps no position for it
+            return node_position(doc, mapping)
         return doc.pos(line, col)
     if isinstance(mapping, CommentedSeq) and isinstance(key, int) and 0 <= key < len(mapping):
         line, col = mapping.lc.item(key)
