@@ -23,7 +23,7 @@ from pathlib import Path as FsPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from uns.config.assets import (
@@ -36,7 +36,7 @@ from uns.config.assets import (
     SiteSpec,
     TagMapSpec,
 )
-from uns.config.calendars import Calendar
+from uns.config.calendars import CALENDAR_MODELS, Calendar, parse_calendar
 from uns.config.yamlfile import (
     YamlDoc,
     key_position,
@@ -63,7 +63,6 @@ from uns.topics import NamePattern, Template, TopicPattern, check_level
 
 SECTIONS = ("enterprise", "classes", "calendars", "sites", "bindings", "context")
 MAX_ENUMERATION = 10_000  # static checks of mapped bindings give up beyond this many paths
-_CALENDAR = TypeAdapter(Calendar)
 
 
 @dataclass
@@ -276,12 +275,15 @@ def _calendars(
     positions: dict[str, Position] = {}
     for e in entries:
         name = str(e.name)
+        data = plain(e.data) if e.data else {}
         try:
-            calendars[name] = _CALENDAR.validate_python(plain(e.data) if e.data else {})
+            calendars[name] = parse_calendar(data)
             positions[name] = e.pos
         except ValidationError as exc:
+            kind = data.get("kind") if isinstance(data, dict) else None
+            model = CALENDAR_MODELS.get(kind, BaseModel) if isinstance(kind, str) else BaseModel
             ld.problems += validation_problems(
-                exc, BaseModel, e.doc, e.data, e.pos, prefix=f"calendars.{name}."
+                exc, model, e.doc, e.data, e.pos, prefix=f"calendars.{name}."
             )
     return calendars, positions
 
