@@ -79,15 +79,26 @@ class Service:
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._subscribed = False
+        self.subscribed = asyncio.Event()  # set once the first subscription is acknowledged
         self._warn = RateLimitedLog()
         self.stats.gauges["uns_messages_in_flight"] = lambda: float(self._inflight)
 
     # -- model -------------------------------------------------------------------------
 
-    def use_model(self, ns: Namespace) -> None:
-        """Swap the model between messages (the handler reads `self.enricher` once per message)."""
+    async def use_model(self, ns: Namespace, version: str = "") -> None:
+        """Swap the model between messages (the handler reads `self.enricher` once per message).
+
+        New subscriptions are added; ones the new model no longer needs stay, so traffic on
+        them is dead-lettered as `no_binding` rather than silently dropped at the broker.
+        """
+        before = set(self.subscriptions())
         self.enricher = self._enricher(ns)
+        self.stats.model_version = version or self.stats.model_version
+        self.stats.model_loaded_at = time.time()
+        added = [s for s in self.subscriptions() if s not in before]
+        if added and self.client is not None and self.subscribed.is_set():
+            await self.client.subscribe(added)
+            log.info("subscribed to %s", ", ".join(f for f, _ in added))
 
     def _enricher(self, ns: Namespace) -> Enricher:
         return Enricher(
@@ -108,7 +119,7 @@ class Service:
             return False, "stopping"
         if not self.stats.connected:
             return False, "not connected to the broker"
-        if not self._subscribed:
+        if not self.subscribed.is_set():
             return False, "not subscribed yet"
         return True, "ready"
 
@@ -124,7 +135,7 @@ class Service:
             return DrainReport(True, 0)
         try:
             await client.subscribe(self.subscriptions())
-            self._subscribed = True
+            self.subscribed.set()
             log.info("subscribed to %s", ", ".join(f for f, _ in self.subscriptions()))
             await stop.wait()
             return await self.drain()

@@ -98,7 +98,9 @@ def test_branch_without_cell_leaves_the_level_out(enricher: Enricher) -> None:
     ],
     ids=["psi-to-bar", "bool", "json-string", "plain-text"],
 )
-def test_bare_scalars(enricher: Enricher, raw_tag: str, payload: bytes, tag: str, value: object) -> None:
+def test_bare_scalars(
+    enricher: Enricher, raw_tag: str, payload: bytes, tag: str, value: object
+) -> None:
     topic, body = one(enricher.process(f"raw/scalar/O1/{raw_tag}", payload, NOW))
     assert topic == f"testco/berlin/baking/line-1/oven-cell/oven-1/{tag}"
     assert body["value"] == value
@@ -205,7 +207,9 @@ def test_mes_events_mode_start_and_end(enricher: Enricher) -> None:
     assert enricher.process("mes/austin/L9/order", end, NOW) == []
 
     def order_at(ts: str) -> str | None:
-        payload = orjson.dumps({"timestamp": NOW, "values": [{"id": "L9.OV9.TT1", "v": 1, "t": ms(ts)}]})
+        payload = orjson.dumps(
+            {"timestamp": NOW, "values": [{"id": "L9.OV9.TT1", "v": 1, "t": ms(ts)}]}
+        )
         _, body = one(enricher.process("raw/kepware/austin", payload, NOW))
         return body["context"]["order"]
 

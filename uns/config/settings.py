@@ -50,6 +50,7 @@ class ServiceSettings(BaseModel):
     share_group: str | None = None  # raw data via $share/<group>/...; context never shared
     max_payload_bytes: int = Field(default=256 * 1024, ge=64)
     drain_timeout_s: float = Field(default=10.0, gt=0)
+    reload_interval_s: float = Field(default=2.0, gt=0)  # how often the models dir is polled
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = 9464  # None disables the endpoint
     log_format: Literal["text", "json"] = "text"
