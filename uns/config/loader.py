@@ -298,7 +298,7 @@ class _TreeBuilder:
 
     def site(self, e: _Entry) -> Site | None:
         name = str(e.name)
-        if not self._name_ok(name, "site", e.pos):
+        if not self._name_ok(name, "site", e.pos, e.name):
             return None
         attrs, children = self._split(e.doc, e.data, "site", e.pos)
         spec = self.ld.validate(SiteSpec, e, f"sites.{name}.", only=attrs)
@@ -309,7 +309,10 @@ class _TreeBuilder:
         self._children(e.doc, node, children)
         return Site(node, spec.timezone, spec.calendar) if isinstance(spec, SiteSpec) else None
 
-    def _name_ok(self, name: str, level: str, pos: Position) -> bool:
+    def _name_ok(self, name: str, level: str, pos: Position, raw: object = "") -> bool:
+        if not isinstance(raw, str | int):
+            self.ld.add(pos, f"{level} name must be plain text, not {raw!r}", "schema")
+            return False
         try:
             check_level(name, f"{level} name")
         except TopicError as exc:
@@ -377,7 +380,7 @@ class _TreeBuilder:
             for raw_name in group:
                 name = str(raw_name)
                 pos = key_position(doc, group, raw_name)
-                if not self._name_ok(name, level, pos):
+                if not self._name_ok(name, level, pos, raw_name):
                     continue
                 if name in parent.children:
                     first = parent.children[name]
@@ -471,7 +474,7 @@ class _BindingChecker:
                     f"map for unknown capture {{{cap}}}",
                     "unknown-reference",
                 )
-        name = spec.name or f"{FsPath(e.doc.path).stem}[{order}]"
+        name = spec.name or f"{FsPath(e.doc.path).stem}[{e.name}]"  # index in its file
         b = Binding(name, spec, pattern, id_pattern, equipment, tag, spec.tags, order, e.pos, kpos)
         if ok:
             self._check_targets(b, e)
@@ -582,7 +585,7 @@ class _BindingChecker:
         pattern = TopicPattern.parse(spec.topic)
         scope = Template.parse(spec.scope)
         self._numeric_codes(e.doc, data.get("map"))
-        name = spec.name or f"{FsPath(e.doc.path).stem}[{order}]"
+        name = spec.name or f"{FsPath(e.doc.path).stem}[{e.name}]"  # index in its file
         src = ContextSource(name, spec, pattern, scope, order, e.pos, kpos)
         missing = [f for f in scope.fields if f not in pattern.captures]
         for f in missing:
@@ -621,14 +624,15 @@ def load_model_lenient(root: str | FsPath) -> tuple[Namespace, list[Problem]]:
         site = tree.site(e)
         if site is not None:
             ns.sites[site.node.name] = site
-            if site.calendar is not None and site.calendar not in ns.calendars:
-                pos = key_position(e.doc, e.data, "calendar", value=True)
-                ld.add(
-                    pos,
-                    f"unknown calendar {site.calendar!r}"
-                    f"{suggest(site.calendar, list(ns.calendars))}",
-                    "unknown-reference",
-                )
+        # Checked from the raw data so a bad timezone does not hide a bad calendar.
+        calendar = e.data.get("calendar") if isinstance(e.data, CommentedMap) else None
+        if isinstance(calendar, str) and calendar not in ns.calendars:
+            pos = key_position(e.doc, e.data, "calendar", value=True)
+            ld.add(
+                pos,
+                f"unknown calendar {calendar!r}{suggest(calendar, list(ns.calendars))}",
+                "unknown-reference",
+            )
     tree.resolve_classes()
     ns.nodes = tree.nodes
     checker = _BindingChecker(ld, ns)
