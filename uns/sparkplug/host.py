@@ -1,0 +1,647 @@
+"""The Sparkplug B 3.0 host application, as a pure state machine: no MQTT, no asyncio.
+
+The service feeds it every message under `spBv1.0/` with `handle(topic, payload, now_ms)` and
+calls `tick(now_ms)` about every 100 ms; both return `HostActions` (samples to enrich, stale
+samples, rebirth requests to publish, problems to count). What it keeps per edge node:
+
+- Birth cache: NBIRTH resets the node and all its devices; each birth records every
+  metric's name, alias and datatype. DATA may carry alias only, name only or both: the
+  name comes from the alias through the cache, and a missing datatype from the cache too
+  (`decode_payload(..., resolve=...)`). A metric name in DATA that no birth declared is
+  passed through as it is; an alias no birth declared is a problem and a rebirth trigger.
+- seq: one counter per node over NBIRTH/DBIRTH/NDATA/DDATA/DDEATH (`uns.sparkplug.seq`).
+  Messages are processed in arrival order and never deduplicated on seq. A gap starts a
+  reorder deadline (one per node); if seqs are still missing when it passes, `tick` reports
+  `sparkplug_seq_gap` and requests a rebirth. A late message that fills the gap in time
+  cancels it; its samples carry their own source timestamps, so downstream can order them.
+- bdSeq: the NBIRTH's `bdSeq` pairs it with the NDEATH Will of the same session. An NDEATH
+  with another bdSeq belongs to an older session (the broker delivered the old Will late)
+  and is ignored with the problem `sparkplug_stale_death`.
+- Death: NDEATH marks every metric of the node and its devices stale at host time and takes
+  the node offline; DDEATH marks the device's metrics stale at the DDEATH's own timestamp.
+- Rebirth requests (active host only, passive by default): on an unknown alias, DATA before
+  its BIRTH, or a seq gap that timed out. At most one per node per
+  `rebirth_min_interval_ms`; one wanted inside that window is sent once when it closes,
+  unless the node has reborn by then.
+
+Problems from `handle` belong to that message (dead-letter a copy of it, count the reason);
+its samples are still valid. Problems from `tick` have no message: count them.
+
+Not samples: `bdSeq`, the `Node Control/*` and `Device Control/*` command metrics and
+Template definitions (they describe types, not values). Template instances, DataSets and
+every other value pass through as the codec decodes them. Commands (NCMD/DCMD) are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from uns.codec.sparkplug import (
+    NAMESPACE,
+    DataType,
+    MessageType,
+    SparkplugMetric,
+    SparkplugPayload,
+    SparkplugTemplate,
+    SparkplugTopic,
+    decode_payload,
+    encode_state,
+    parse_sparkplug_topic,
+    parse_state,
+    rebirth_request,
+)
+from uns.errors import DecodeError, SettingsError, TopicError
+from uns.sparkplug.samples import (
+    QUALITY_PROPERTY,
+    HostActions,
+    MetricSample,
+    Quality,
+    make_actions,
+    make_sample,
+    sparkplug_quality,
+)
+from uns.sparkplug.seq import SEQ_MODULUS, SeqTracker
+
+__all__ = [
+    "BAD_QUALITY",
+    "BAD_SPARKPLUG",
+    "BAD_TOPIC",
+    "DATA_BEFORE_BIRTH",
+    "DUPLICATE_ALIAS",
+    "SEQ_GAP",
+    "STALE_DEATH",
+    "UNKNOWN_ALIAS",
+    "NodeInfo",
+    "SparkplugHost",
+    "sparkplug_subscriptions",
+]
+
+# Problem reasons (stable: they become dead-letter reasons and metric labels).
+BAD_SPARKPLUG: Final = "bad_sparkplug"
+BAD_TOPIC: Final = "bad_sparkplug_topic"
+BAD_QUALITY: Final = "sparkplug_bad_quality"
+DATA_BEFORE_BIRTH: Final = "sparkplug_data_before_birth"
+DUPLICATE_ALIAS: Final = "sparkplug_duplicate_alias"
+SEQ_GAP: Final = "sparkplug_seq_gap"
+STALE_DEATH: Final = "sparkplug_stale_death"
+UNKNOWN_ALIAS: Final = "sparkplug_unknown_alias"
+
+BD_SEQ: Final = "bdSeq"
+_CONTROL_PREFIXES: Final = ("Node Control/", "Device Control/")
+
+NodeKey = tuple[str, str]
+
+
+class _Cache:
+    """The birth cache of a node itself or of one of its devices."""
+
+    __slots__ = ("aliases", "hidden", "names")
+
+    def __init__(self) -> None:
+        self.names: dict[str, DataType] = {}
+        self.aliases: dict[int, tuple[str, DataType]] = {}
+        self.hidden: set[str] = set()  # cached for datatypes, never yielded as samples
+
+    def resolve(self, name: str | None, alias: int | None) -> int | None:
+        """The DatatypeResolver handed to decode_payload for DATA messages."""
+        if alias is not None:
+            hit = self.aliases.get(alias)
+            if hit is not None:
+                return hit[1]
+        if name is not None:
+            return self.names.get(name)
+        return None
+
+
+class _Node:
+    __slots__ = (
+        "alias_owner",
+        "bd_seq",
+        "births",
+        "cache",
+        "devices",
+        "key",
+        "last_rebirth_ms",
+        "online",
+        "retry_at",
+        "seq",
+    )
+
+    def __init__(self, key: NodeKey) -> None:
+        self.key = key
+        self.online = False
+        self.births = 0
+        self.bd_seq: int | None = None
+        self.cache = _Cache()
+        self.devices: dict[str, _Cache] = {}
+        self.alias_owner: dict[int, str | None] = {}  # alias -> device (None: the node)
+        self.seq = SeqTracker()
+        self.last_rebirth_ms: int | None = None
+        self.retry_at: int | None = None  # a throttled rebirth is owed from then on
+
+    def reset(self, online: bool, seq: int | None) -> None:
+        self.online = online
+        self.cache = _Cache()
+        self.devices = {}
+        self.alias_owner = {}
+        self.seq.reset(seq)
+        self.retry_at = None
+
+    def due(self) -> int | None:
+        deadline, retry = self.seq.deadline, self.retry_at
+        if deadline is None:
+            return retry
+        return deadline if retry is None else min(deadline, retry)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """Introspection of one edge node, for metrics and `uns explain`."""
+
+    group: str
+    edge_node: str
+    online: bool
+    births: int
+    bd_seq: int | None
+    last_seq: int | None
+    devices: tuple[str, ...]
+    metrics: int  # cached metric names over the node and its devices
+
+
+class _Out:
+    """The mutable twin of HostActions while one message is handled."""
+
+    __slots__ = (
+        "gaps",
+        "problems",
+        "rebirth",
+        "rebirths",
+        "republish",
+        "samples",
+        "stale",
+        "throttled",
+        "timeouts",
+    )
+
+    def __init__(self) -> None:
+        self.samples: list[MetricSample] = []
+        self.stale: list[MetricSample] = []
+        self.problems: list[tuple[str, str]] = []
+        self.rebirth = False  # a trigger fired: request one if active and not throttled
+        self.rebirths: list[NodeKey] = []
+        self.gaps = 0
+        self.timeouts = 0
+        self.throttled = 0
+        self.republish = False
+
+
+def _is_hidden(name: str, metric: SparkplugMetric, device: str | None) -> bool:
+    if name.startswith(_CONTROL_PREFIXES) or (device is None and name == BD_SEQ):
+        return True
+    value = metric.value
+    return isinstance(value, SparkplugTemplate) and value.is_definition
+
+
+def _where(topic: SparkplugTopic) -> str:
+    where = f"{topic.group}/{topic.edge_node}"
+    return where if topic.device is None else f"{where}/{topic.device}"
+
+
+def sparkplug_subscriptions(
+    share_group: str | None = None, groups: Sequence[str] = ("+",)
+) -> list[str]:
+    """The topic filters a host replica subscribes to.
+
+    Births, deaths and STATE must reach every replica (each keeps its own birth cache), so
+    they are never shared; NDATA/DDATA go through `$share/{share_group}/` when given. With
+    shared DATA each replica sees only part of a node's seq stream: construct the host with
+    `check_seq=False` unless the broker routes a publisher's messages to one replica.
+    """
+    shared = f"$share/{share_group}/" if share_group else ""
+    filters = [
+        f"{shared if verb.endswith('DATA') else ''}{NAMESPACE}/{group}/{verb}/#"
+        for group in groups
+        for verb in ("NBIRTH", "NDEATH", "DBIRTH", "DDEATH", "NDATA", "DDATA")
+    ]
+    return [*filters, f"{NAMESPACE}/STATE/+"]
+
+
+class SparkplugHost:
+    """The Sparkplug host state of one service replica (see the module docstring).
+
+    `active`: request rebirths (NCMD); a passive host only reports problems. `reorder_timeout_ms`:
+    how long a seq gap may stay open before it counts as lost. `rebirth_min_interval_ms`: the
+    per-node throttle. `host_id`: this host's id for the optional primary-host STATE topic.
+    `check_seq=False` turns seq tracking off (shared DATA subscriptions).
+    """
+
+    def __init__(
+        self,
+        active: bool = False,
+        reorder_timeout_ms: int = 2000,
+        rebirth_min_interval_ms: int = 5000,
+        host_id: str | None = None,
+        *,
+        check_seq: bool = True,
+    ) -> None:
+        if reorder_timeout_ms < 0 or rebirth_min_interval_ms < 0:
+            raise SettingsError("Sparkplug reorder timeout and rebirth interval must be >= 0")
+        if host_id is not None and (not host_id or any(c in host_id for c in "/+#")):
+            raise SettingsError(f"Sparkplug host id {host_id!r} must be non-empty without / + #")
+        self.active = active
+        self.reorder_timeout_ms = reorder_timeout_ms
+        self.rebirth_min_interval_ms = rebirth_min_interval_ms
+        self.host_id = host_id
+        self.check_seq = check_seq
+        self._nodes: dict[NodeKey, _Node] = {}
+        self._timers: dict[NodeKey, _Node] = {}  # nodes with a reorder deadline or owed rebirth
+        self._hosts: dict[str, tuple[bool, int | None]] = {}
+        self._state_ts: int | None = None  # set while this host has announced itself online
+        self._handlers: dict[
+            MessageType, Callable[[SparkplugTopic, bytes, int, _Out], None] | None
+        ] = {
+            MessageType.NBIRTH: self._nbirth,
+            MessageType.DBIRTH: self._dbirth,
+            MessageType.NDATA: self._data,
+            MessageType.DDATA: self._data,
+            MessageType.NDEATH: self._ndeath,
+            MessageType.DDEATH: self._ddeath,
+            MessageType.STATE: self._state,
+            MessageType.NCMD: None,  # commands to edge nodes, not data
+            MessageType.DCMD: None,
+        }
+
+    # -- public API ------------------------------------------------------------------------
+
+    def handle(self, topic: str, payload: bytes, now_ms: int) -> HostActions:
+        """Process one message from under `spBv1.0/`; `now_ms` is the host's clock."""
+        out = _Out()
+        try:
+            parsed = parse_sparkplug_topic(topic)
+        except TopicError as exc:
+            out.problems.append((BAD_TOPIC, str(exc)))
+            return self._finish(out, None, now_ms)
+        if parsed is None:
+            out.problems.append((BAD_TOPIC, f"{topic!r} is not a Sparkplug B topic"))
+            return self._finish(out, None, now_ms)
+        handler = self._handlers[parsed.message_type]
+        if handler is not None:
+            handler(parsed, payload, now_ms, out)
+        node = None
+        if out.rebirth and self.active:
+            node = self._node((parsed.group or "", parsed.edge_node or ""))
+        return self._finish(out, node, now_ms)
+
+    def tick(self, now_ms: int) -> HostActions:
+        """Expire reorder deadlines (-> `sparkplug_seq_gap`, rebirth) and send owed rebirths."""
+        out = _Out()
+        for key, node in list(self._timers.items()):
+            seq = node.seq
+            if seq.deadline is not None and seq.deadline <= now_ms:
+                missing = seq.expire()
+                out.timeouts += 1
+                group, edge_node = key
+                out.problems.append(
+                    (
+                        SEQ_GAP,
+                        f"{group}/{edge_node}: {missing} seq value(s) still missing "
+                        f"{self.reorder_timeout_ms} ms after the gap",
+                    )
+                )
+                if self.active and node.retry_at is None:
+                    node.retry_at = now_ms
+            if node.retry_at is not None and node.retry_at <= now_ms:
+                self._rebirth(node, now_ms, out)
+            if node.due() is None:
+                del self._timers[key]
+        return self._finish(out, None, now_ms)
+
+    def nodes(self) -> list[NodeInfo]:
+        """Every edge node seen, online or not (count `online` for a gauge)."""
+        return [
+            NodeInfo(
+                group=node.key[0],
+                edge_node=node.key[1],
+                online=node.online,
+                births=node.births,
+                bd_seq=node.bd_seq,
+                last_seq=node.seq.last,
+                devices=tuple(sorted(node.devices)),
+                metrics=len(node.cache.names) + sum(len(d.names) for d in node.devices.values()),
+            )
+            for node in self._nodes.values()
+        ]
+
+    def hosts(self) -> dict[str, tuple[bool, int | None]]:
+        """The last STATE seen per host id: (online, timestamp ms)."""
+        return dict(self._hosts)
+
+    def next_deadline(self) -> int | None:
+        """The earliest time `tick` has work to do, or None (for a scheduler; optional)."""
+        return min((d for n in self._timers.values() if (d := n.due()) is not None), default=None)
+
+    @staticmethod
+    def rebirth_topic(group: str, edge_node: str) -> str:
+        """Where a rebirth request goes: `spBv1.0/{group}/NCMD/{edge_node}`."""
+        return str(SparkplugTopic(MessageType.NCMD, group=group, edge_node=edge_node))
+
+    @staticmethod
+    def rebirth_payload(now_ms: int) -> bytes:
+        """The NCMD payload: `Node Control/Rebirth` = true. Publish with QoS 0, not retained."""
+        return rebirth_request(now_ms)
+
+    def state_topic(self) -> str:
+        """`spBv1.0/STATE/{host_id}`, this host's STATE topic (needs `host_id`)."""
+        if self.host_id is None:
+            raise SettingsError("a Sparkplug STATE topic needs a host_id")
+        return str(SparkplugTopic(MessageType.STATE, host_id=self.host_id))
+
+    def state_online_payload(self, timestamp_ms: int) -> bytes:
+        """The retained QoS 1 STATE birth. Use the same `timestamp_ms` as the Will built by
+        `state_offline_payload` for this connection (Sparkplug 3.0 pairs them by timestamp).
+        Calling it records that this host is online, so that `handle` can answer an OFFLINE
+        on its own topic with `republish_state`."""
+        self._state_ts = timestamp_ms
+        return encode_state(True, timestamp_ms)
+
+    def state_offline_payload(self, timestamp_ms: int) -> bytes:
+        """The STATE death: the connection's Will (retained, QoS 1), and what a clean
+        shutdown publishes before disconnecting. Calling it records that this host is
+        going offline."""
+        self._state_ts = None
+        return encode_state(False, timestamp_ms)
+
+    # -- message types ---------------------------------------------------------------------
+
+    def _nbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+        node = self._node((topic.group or "", topic.edge_node or ""))
+        try:
+            payload = decode_payload(data)
+        except DecodeError as exc:
+            # The new session's aliases are unknown: forget the old ones, wait for DATA to
+            # trigger a rebirth.
+            node.reset(online=False, seq=None)
+            self._timers.pop(node.key, None)
+            out.problems.append((exc.reason, f"NBIRTH {_where(topic)}: {exc.detail}"))
+            return
+        seq = payload.seq if payload.seq is not None and payload.seq < SEQ_MODULUS else None
+        node.reset(online=True, seq=seq)
+        node.births += 1
+        self._timers.pop(node.key, None)
+        node.bd_seq = None
+        for metric in payload.metrics:
+            if metric.name == BD_SEQ and type(metric.value) is int:
+                node.bd_seq = metric.value
+        self._birth(topic, node, node.cache, payload, out)
+
+    def _dbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        device = topic.device or ""
+        if node is None or not node.online:
+            out.problems.append((DATA_BEFORE_BIRTH, f"DBIRTH {_where(topic)} before its NBIRTH"))
+            out.rebirth = True
+            return
+        try:
+            payload = decode_payload(data)
+        except DecodeError as exc:
+            self._drop_device(node, device)
+            out.problems.append((exc.reason, f"DBIRTH {_where(topic)}: {exc.detail}"))
+            return
+        self._check_seq(topic, node, payload.seq, now_ms, out)
+        self._drop_device(node, device)
+        cache = node.devices[device] = _Cache()
+        self._birth(topic, node, cache, payload, out)
+
+    def _data(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        device = topic.device
+        if node is None or not node.online:
+            what = f"{topic.message_type} {_where(topic)} before its NBIRTH"
+            out.problems.append((DATA_BEFORE_BIRTH, what))
+            out.rebirth = True
+            return
+        cache = node.cache if device is None else node.devices.get(device)
+        if cache is None:
+            out.problems.append((DATA_BEFORE_BIRTH, f"DDATA {_where(topic)} before its DBIRTH"))
+            out.rebirth = True
+            return
+        try:
+            payload = decode_payload(data, cache.resolve)
+        except DecodeError as exc:
+            out.problems.append((exc.reason, f"{topic.message_type} {_where(topic)}: {exc.detail}"))
+            return
+        self._check_seq(topic, node, payload.seq, now_ms, out)
+        group, edge_node = node.key
+        aliases, hidden, samples = cache.aliases, cache.hidden, out.samples
+        unknown: list[int | None] = []
+        payload_ts = payload.timestamp
+        for metric in payload.metrics:
+            name = metric.name
+            if name is None:
+                hit = aliases.get(metric.alias) if metric.alias is not None else None
+                if hit is None:
+                    unknown.append(metric.alias)
+                    continue
+                name = hit[0]
+            if name in hidden:
+                continue
+            ts = metric.timestamp
+            samples.append(
+                make_sample(
+                    group,
+                    edge_node,
+                    device,
+                    name,
+                    metric.value,
+                    payload_ts if ts is None else ts,
+                    self._quality(metric, name, out) if metric.properties else "good",
+                    metric.is_historical,
+                    metric.datatype,
+                )
+            )
+        if unknown:
+            listed = ", ".join("none" if a is None else str(a) for a in unknown)
+            out.problems.append(
+                (UNKNOWN_ALIAS, f"{topic.message_type} {_where(topic)}: unknown alias(es) {listed}")
+            )
+            out.rebirth = True
+
+    def _ddeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        if node is None or not node.online:
+            return  # nothing is known about the device, so nothing goes stale
+        try:
+            payload = decode_payload(data)
+        except DecodeError as exc:
+            out.problems.append((exc.reason, f"DDEATH {_where(topic)}: {exc.detail}"))
+            return
+        self._check_seq(topic, node, payload.seq, now_ms, out)
+        device = topic.device or ""
+        cache = node.devices.get(device)
+        if cache is None:
+            return
+        self._drop_device(node, device)
+        ts = now_ms if payload.timestamp is None else payload.timestamp
+        self._mark_stale(node, device, cache, ts, out)
+
+    def _ndeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        if node is None or not node.online:
+            return  # already offline (or never seen): nothing to mark
+        try:
+            payload = decode_payload(data)
+        except DecodeError as exc:
+            out.problems.append((exc.reason, f"NDEATH {_where(topic)}: {exc.detail}"))
+            return
+        bd_seq = next(
+            (m.value for m in payload.metrics if m.name == BD_SEQ and type(m.value) is int), None
+        )
+        if node.bd_seq is not None and bd_seq is not None and bd_seq != node.bd_seq:
+            detail = f"NDEATH {_where(topic)} has bdSeq {bd_seq}, the current birth {node.bd_seq}"
+            out.problems.append((STALE_DEATH, detail))
+            return
+        self._mark_stale(node, None, node.cache, now_ms, out)
+        for device, cache in node.devices.items():
+            self._mark_stale(node, device, cache, now_ms, out)
+        node.reset(online=False, seq=None)
+        self._timers.pop(node.key, None)
+
+    def _state(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+        host = topic.host_id or ""
+        try:
+            online, ts = parse_state(data)
+        except DecodeError as exc:
+            out.problems.append((exc.reason, f"STATE {host}: {exc.detail}"))
+            return
+        self._hosts[host] = (online, ts)
+        if host == self.host_id and not online and self._state_ts is not None:
+            out.republish = True
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _node(self, key: NodeKey) -> _Node:
+        node = self._nodes.get(key)
+        if node is None:
+            node = self._nodes[key] = _Node(key)
+        return node
+
+    def _birth(
+        self,
+        topic: SparkplugTopic,
+        node: _Node,
+        cache: _Cache,
+        payload: SparkplugPayload,
+        out: _Out,
+    ) -> None:
+        """Cache a birth's metrics and yield their values as samples."""
+        group, edge_node = node.key
+        device = topic.device
+        owner = node.alias_owner
+        payload_ts = payload.timestamp
+        for metric in payload.metrics:
+            name = metric.name
+            if name is None:
+                detail = f"{topic.message_type} {_where(topic)}: metric alias {metric.alias} "
+                out.problems.append((BAD_SPARKPLUG, detail + "has no name"))
+                continue
+            cache.names[name] = metric.datatype
+            alias = metric.alias
+            if alias is not None:
+                if alias in owner or alias in cache.aliases:
+                    where = owner.get(alias) or "the node"
+                    out.problems.append(
+                        (
+                            DUPLICATE_ALIAS,
+                            f"{topic.message_type} {_where(topic)}: alias {alias} of {name!r} "
+                            f"is already used by {where}",
+                        )
+                    )
+                owner[alias] = device
+                cache.aliases[alias] = (name, metric.datatype)
+            if _is_hidden(name, metric, device):
+                cache.hidden.add(name)
+                continue
+            ts = metric.timestamp
+            out.samples.append(
+                make_sample(
+                    group,
+                    edge_node,
+                    device,
+                    name,
+                    metric.value,
+                    payload_ts if ts is None else ts,
+                    self._quality(metric, name, out) if metric.properties else "good",
+                    metric.is_historical,
+                    metric.datatype,
+                )
+            )
+
+    @staticmethod
+    def _quality(metric: SparkplugMetric, name: str, out: _Out) -> Quality:
+        raw = metric.properties.get(QUALITY_PROPERTY)
+        quality = sparkplug_quality(raw)
+        if quality is None:
+            out.problems.append((BAD_QUALITY, f"metric {name!r}: Quality {raw!r} is not a code"))
+            return "uncertain"
+        return quality
+
+    def _check_seq(
+        self, topic: SparkplugTopic, node: _Node, seq: int | None, now_ms: int, out: _Out
+    ) -> None:
+        if not self.check_seq or seq is None:
+            return
+        if seq >= SEQ_MODULUS:
+            out.problems.append((BAD_SPARKPLUG, f"{_where(topic)}: seq {seq} is outside 0..255"))
+            return
+        if node.seq.observe(seq, now_ms, self.reorder_timeout_ms) is not None:
+            out.gaps += 1
+            self._timers[node.key] = node
+        elif node.key in self._timers and node.due() is None:
+            del self._timers[node.key]
+
+    @staticmethod
+    def _drop_device(node: _Node, device: str) -> None:
+        cache = node.devices.pop(device, None)
+        if cache is not None:
+            owner = node.alias_owner
+            for alias in cache.aliases:
+                if owner.get(alias) == device:
+                    del owner[alias]
+
+    @staticmethod
+    def _mark_stale(node: _Node, device: str | None, cache: _Cache, ts: int, out: _Out) -> None:
+        group, edge_node = node.key
+        hidden = cache.hidden
+        out.stale += [
+            make_sample(group, edge_node, device, name, None, ts, "stale", False, datatype)
+            for name, datatype in cache.names.items()
+            if name not in hidden
+        ]
+
+    def _rebirth(self, node: _Node, now_ms: int, out: _Out) -> None:
+        """Request a rebirth now if the throttle allows, else owe one for when it does."""
+        last = node.last_rebirth_ms
+        if last is not None and now_ms - last < self.rebirth_min_interval_ms:
+            out.throttled += 1
+            node.retry_at = last + self.rebirth_min_interval_ms
+            self._timers[node.key] = node
+            return
+        node.last_rebirth_ms = now_ms
+        node.retry_at = None
+        out.rebirths.append(node.key)
+
+    def _finish(self, out: _Out, node: _Node | None, now_ms: int) -> HostActions:
+        if node is not None and self.active:
+            self._rebirth(node, now_ms, out)
+        return make_actions(
+            out.samples,
+            out.stale,
+            out.rebirths,
+            out.problems,
+            out.gaps,
+            out.timeouts,
+            out.throttled,
+            out.republish,
+        )

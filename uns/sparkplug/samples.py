@@ -1,0 +1,190 @@
+"""What the Sparkplug host hands the pipeline: metric samples and the actions of one message.
+
+`MetricSample` is one metric value with its source (group, edge node, device, metric name),
+its source time and a quality. `HostActions` is everything one message (or one `tick`)
+asks of the caller: samples to enrich, samples that just went stale, rebirth requests to
+publish and problems to count and dead-letter.
+
+Quality comes from the metric's `Quality` property when it has one, else `good` (Cirrus Link
+leaves Good out of its payloads). `sparkplug_quality` reads the codes seen in the field:
+
+- the specification's codes (Sparkplug 3.0, 6.4.9): 0 BAD, 192 GOOD, 500 STALE;
+- other small numbers (0..255) as OPC DA quality words (192..255 good, 64..127 uncertain);
+- Ignition 8 QualityCodes and OPC UA StatusCodes (32-bit, sign-extended or not) by their top
+  two bits: good, uncertain, bad, and Ignition's "Error" level as bad; Ignition's `Bad_Stale`
+  (sub-code 516) is `stale`;
+- booleans and names (`Good`, `BAD`, `Uncertain_LastKnownValue`), as `uns.normalize.quality`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Final, Literal
+
+from uns.codec.sparkplug import DataType
+from uns.errors import DecodeError
+from uns.normalize.quality import compile_quality_parser
+
+__all__ = [
+    "QUALITY_PROPERTY",
+    "HostActions",
+    "MetricSample",
+    "Quality",
+    "make_actions",
+    "make_sample",
+    "sparkplug_quality",
+]
+
+Quality = Literal["good", "uncertain", "bad", "stale"]
+QUALITY_PROPERTY: Final = "Quality"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSample:
+    """One metric value from a Sparkplug message.
+
+    `name` is the metric name from the birth certificate (it may contain '/'), never an
+    alias. `timestamp_ms` is the metric's own timestamp (when the value changed), else the
+    payload's (when it was published), else None. `value` is None for a Sparkplug null and
+    for a stale sample. `is_historical` marks a store-and-forward value: publish it, but do
+    not let it replace the current value of the tag.
+    """
+
+    group: str
+    edge_node: str
+    device: str | None
+    name: str
+    value: object
+    timestamp_ms: int | None
+    quality: Quality
+    is_historical: bool
+    datatype: DataType
+
+
+def _unfrozen_twin(cls: type) -> type:
+    # A frozen dataclass __init__ stores every field through object.__setattr__; building an
+    # unfrozen twin with the same slots and switching __class__ costs a third of that, and
+    # this runs once per metric on the hot path (the codec does the same for its metrics).
+    names = [f.name for f in fields(cls)]
+    namespace = {"__annotations__": dict.fromkeys(names, "Any")}
+    twin: type = dataclass(slots=True)(type(f"_{cls.__name__}Twin", (), namespace))
+    return twin
+
+
+_SampleTwin: Final[Any] = _unfrozen_twin(MetricSample)
+
+
+def make_sample(  # noqa: PLR0917 - hot path, positional in field order like the dataclass
+    group: str,
+    edge_node: str,
+    device: str | None,
+    name: str,
+    value: object,
+    timestamp_ms: int | None,
+    quality: Quality,
+    is_historical: bool,
+    datatype: DataType,
+) -> MetricSample:
+    """`MetricSample(...)`, faster; the result is an ordinary frozen MetricSample."""
+    sample = _SampleTwin(
+        group, edge_node, device, name, value, timestamp_ms, quality, is_historical, datatype
+    )
+    sample.__class__ = MetricSample
+    result: MetricSample = sample
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class HostActions:
+    """What one message or one `tick` asks of the caller.
+
+    - `samples`: metric values to enrich and publish (births yield theirs too); historical
+      ones are flagged.
+    - `stale`: metrics that went stale (value None, quality `stale`): publish them on their
+      governed topics.
+    - `rebirths`: (group, edge_node) pairs to send an NCMD rebirth to, already throttled,
+      and only when the host is active.
+    - `problems`: (reason, detail) pairs to count and dead-letter. A problem does not void
+      the samples: a DATA message with one unknown alias still yields its other metrics.
+    - counter deltas: `seq_gaps` (gaps opened), `seq_timeouts` (reorder deadlines that
+      passed with seqs still missing), `rebirths_throttled` (requests the throttle held back).
+    - `republish_state`: this host's own STATE topic said offline while it is online; publish
+      the online STATE again (Sparkplug 3.0 asks the primary host to).
+    """
+
+    samples: list[MetricSample] = field(default_factory=list)
+    stale: list[MetricSample] = field(default_factory=list)
+    rebirths: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    seq_gaps: int = 0
+    seq_timeouts: int = 0
+    rebirths_throttled: int = 0
+    republish_state: bool = False
+
+    def __bool__(self) -> bool:
+        """True when there is anything to do or count."""
+        return bool(
+            self.samples
+            or self.stale
+            or self.rebirths
+            or self.problems
+            or self.seq_gaps
+            or self.seq_timeouts
+            or self.rebirths_throttled
+            or self.republish_state
+        )
+
+
+_ActionsTwin: Final[Any] = _unfrozen_twin(HostActions)
+
+
+def make_actions(  # noqa: PLR0917 - once per message, positional in field order
+    samples: list[MetricSample],
+    stale: list[MetricSample],
+    rebirths: list[tuple[str, str]],
+    problems: list[tuple[str, str]],
+    seq_gaps: int,
+    seq_timeouts: int,
+    rebirths_throttled: int,
+    republish_state: bool,
+) -> HostActions:
+    """`HostActions(...)`, faster (see `_unfrozen_twin`)."""
+    actions = _ActionsTwin(
+        samples, stale, rebirths, problems, seq_gaps, seq_timeouts, rebirths_throttled,
+        republish_state,
+    )  # fmt: skip
+    actions.__class__ = HostActions
+    result: HostActions = actions
+    return result
+
+
+# Sparkplug 3.0 6.4.9: the only values the specification allows.
+_SPEC_CODES: Final[dict[int, Quality]] = {0: "bad", 192: "good", 500: "stale"}
+_IGNITION_STALE_SUBCODE: Final = 516
+_BAD_SEVERITY: Final = 0b10
+_OPC_QUALITY: Final = compile_quality_parser("auto", "good")
+_INT32_MIN: Final = -(1 << 31)
+_UINT32_END: Final = 1 << 32
+
+
+def sparkplug_quality(raw: object) -> Quality | None:
+    """The quality a metric's `Quality` property value stands for; a null property says
+    nothing, so good. Returns None for a value no convention defines (the host reports it
+    as a problem and uses `uncertain`)."""
+    if raw is None:
+        return "good"
+    if type(raw) is int:
+        spec = _SPEC_CODES.get(raw)
+        if spec is not None:
+            return spec
+        if (
+            not 0 <= raw <= 0xFF
+            and _INT32_MIN <= raw < _UINT32_END
+            and (raw & 0xFFFFFFFF) >> 30 == _BAD_SEVERITY
+            and raw & 0xFFFF == _IGNITION_STALE_SUBCODE
+        ):
+            return "stale"
+    try:
+        return _OPC_QUALITY(raw)
+    except DecodeError:
+        return None
