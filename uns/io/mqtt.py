@@ -1,0 +1,482 @@
+"""MQTT transport: the only module that imports the MQTT client (gmqtt 0.8).
+
+Why gmqtt, and what it can and cannot do: docs/decisions.md, section "MQTT client".
+
+`MqttClient` connects, reconnects with capped, jittered exponential backoff (re-subscribing
+when the broker did not keep the session), publishes with `await` until the PUBACK arrives, and
+hands every incoming message to one async handler. The PUBACK of an incoming QoS 1 message is
+sent only when that handler returns. If it raises, is cancelled, or the connection was replaced
+while it ran, no PUBACK is sent and the broker redelivers the message when the session resumes;
+gmqtt's ack callback then reports our `NotAcknowledgedError` through asyncio's exception
+handler (one "Exception in callback" log line per message), which gmqtt 0.8 offers no way to
+avoid. No gmqtt exception leaves this module: everything becomes `TransportError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+import urllib.parse
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
+
+import gmqtt
+from gmqtt.mqtt.constants import MQTTv50, MQTTv311
+from gmqtt.storage import PersistentStorage
+
+from uns.errors import SettingsError, TransportError
+
+log = logging.getLogger(__name__)
+
+_SCHEMES: Final = {"mqtt": (1883, False), "mqtts": (8883, True)}
+_QOS: Final = (0, 1)
+
+Handler = Callable[["Message"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BrokerSettings:
+    """Where and how to connect. The password never appears in repr() or in log lines."""
+
+    host: str = "127.0.0.1"
+    port: int = 1883
+    tls: bool = False
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    verify_hostname: bool = True
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    client_id: str = ""
+    protocol: int = 5  # 5 = MQTT 5.0, 4 = MQTT 3.1.1
+    keepalive_s: int = 60
+    clean_start: bool = False
+    session_expiry_s: int = 3600  # MQTT 5 only; 3.1.1 brokers keep sessions by their own rules
+    receive_maximum: int = 1024  # unacknowledged incoming QoS 1 messages (MQTT 5 only)
+    connect_timeout_s: float = 10.0
+    publish_timeout_s: float = 10.0
+    backoff_min_s: float = 0.5
+    backoff_max_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        checks = (
+            (bool(self.host), "host is empty"),
+            (1 <= self.port <= 65535, f"port {self.port} is not in 1..65535"),
+            (self.protocol in (4, 5), f"protocol {self.protocol} is not 4 or 5"),
+            (0 <= self.keepalive_s <= 65535, "keepalive_s is not in 0..65535"),
+            (0 <= self.session_expiry_s <= 0xFFFFFFFF, "session_expiry_s is out of range"),
+            (1 <= self.receive_maximum <= 65535, "receive_maximum is not in 1..65535"),
+            (min(self.connect_timeout_s, self.publish_timeout_s) > 0, "timeouts must be > 0"),
+            (0 < self.backoff_min_s <= self.backoff_max_s, "need 0 < backoff min <= max"),
+            (self.username is not None or self.password is None, "password without username"),
+            (self.cert_file is not None or self.key_file is None, "key_file without cert_file"),
+            (self.tls or not (self.ca_file or self.cert_file), "TLS files but tls is off"),
+            (self.clean_start or bool(self.client_id), "a persistent session needs a client_id"),
+        )
+        if problems := [text for ok, text in checks if not ok]:
+            raise SettingsError(f"broker settings for {self.host!r}: {'; '.join(problems)}")
+
+    @classmethod
+    def from_url(cls, url: str, **overrides: Any) -> BrokerSettings:
+        """`mqtt://[user[:password]@]host[:port]` or `mqtts://...`; other fields as keywords."""
+        try:
+            parts = urllib.parse.urlsplit(url.strip())
+            port = parts.port
+        except ValueError as exc:
+            raise SettingsError(f"broker URL is not valid: {exc}") from None
+        scheme = parts.scheme.lower()
+        if scheme not in _SCHEMES:
+            raise SettingsError(f"broker URL scheme must be mqtt or mqtts, not {scheme!r}")
+        if not parts.hostname:
+            raise SettingsError("broker URL has no host")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise SettingsError("broker URL must not have a path, query or fragment")
+        default_port, tls = _SCHEMES[scheme]
+        values: dict[str, Any] = {"host": parts.hostname, "port": default_port, "tls": tls}
+        if port is not None:
+            values["port"] = port
+        if parts.username:
+            values["username"] = urllib.parse.unquote(parts.username)
+        if parts.password is not None:
+            values["password"] = urllib.parse.unquote(parts.password)
+        known = {f.name for f in fields(cls)}
+        if clash := sorted(values.keys() & overrides.keys()):
+            raise SettingsError(f"broker URL already sets {', '.join(clash)}")
+        if unknown := sorted(overrides.keys() - known):
+            raise SettingsError(f"unknown broker settings: {', '.join(unknown)}")
+        return cls(**values, **overrides)
+
+    @property
+    def address(self) -> str:
+        """For log lines: scheme, user and address, never the password."""
+        user = f"{self.username}@" if self.username else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
+
+
+def backoff_delay(
+    attempt: int, minimum: float, maximum: float, rand: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait before reconnect `attempt` (0-based): doubling from `minimum`, capped at
+    `maximum`, jittered over the upper half so that many clients do not reconnect in step."""
+    cap = min(maximum, minimum * 2.0 ** min(attempt, 64))
+    return max(minimum, cap / 2 + rand() * cap / 2)
+
+
+def ssl_context(settings: BrokerSettings) -> ssl.SSLContext | None:
+    """A verifying client context from the settings' files, or None without TLS."""
+    if not settings.tls:
+        return None
+    try:
+        context = ssl.create_default_context(cafile=settings.ca_file)
+        if settings.cert_file:
+            # An empty key password fails fast instead of OpenSSL prompting on a terminal.
+            context.load_cert_chain(settings.cert_file, settings.key_file, password=b"")
+    except (OSError, ssl.SSLError) as exc:
+        raise SettingsError(f"TLS files for {settings.host}: {exc}") from exc
+    context.check_hostname = settings.verify_hostname
+    return context
+
+
+@dataclass(slots=True)
+class Message:
+    """One incoming message. Its PUBACK (QoS 1) is sent when the handler given it returns."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    dup: bool = False  # the broker is redelivering it (an earlier copy was not acknowledged)
+    content_type: str | None = None
+
+
+class NotAcknowledgedError(TransportError):
+    """Raised to gmqtt's ack callback so that it sends no PUBACK: the broker will redeliver."""
+
+
+class _AckTracker(PersistentStorage):  # type: ignore[misc]
+    """gmqtt's store of unacknowledged outgoing QoS 1 packets, plus a waiter per packet id.
+
+    gmqtt pushes a packet here synchronously inside `publish()` and removes it on its PUBACK;
+    `clear()` means the broker kept no session, so those packets will never be acked. Waiters
+    expire through one shared timer (their deadlines come in insertion order), which is cheaper
+    than a timeout context per publish on the hot path.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__()
+        self._timeout_s = timeout_s
+        self._waiters: dict[int, tuple[asyncio.Future[None], float]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._freed = asyncio.Event()
+        self.last: asyncio.Future[None] | None = None
+
+    def push_message(self, mid: int, raw_package: bytes) -> None:
+        super().push_message(mid, raw_package)
+        loop = asyncio.get_running_loop()
+        self.last = loop.create_future()
+        self._waiters[mid] = (self.last, loop.time() + self._timeout_s)
+        if self._timer is None:
+            self._timer = loop.call_at(loop.time() + self._timeout_s, self._expire)
+
+    def remove_message_by_mid(self, mid: int) -> None:
+        super().remove_message_by_mid(mid)
+        waiter = self._waiters.pop(mid, None)
+        if waiter is not None and not waiter[0].done():
+            waiter[0].set_result(None)
+        self._freed.set()
+
+    def clear(self) -> None:
+        super().clear()
+        self._fail(list(self._waiters), "the broker kept no session")
+        self._freed.set()
+
+    def _expire(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        expired = [mid for mid, (_, deadline) in self._waiters.items() if deadline <= now]
+        self._fail(expired, f"no PUBACK within {self._timeout_s}s")
+        oldest = next(iter(self._waiters.values()), None)
+        self._timer = None if oldest is None else loop.call_at(oldest[1], self._expire)
+
+    def _fail(self, mids: list[int], reason: str) -> None:
+        for mid in mids:
+            future, _ = self._waiters.pop(mid)
+            if not future.done():
+                future.set_exception(TransportError(f"publish not acknowledged: {reason}"))
+
+    async def wait_freed(self) -> None:
+        self._freed.clear()
+        await self._freed.wait()
+
+    @property
+    def pending(self) -> int:
+        return len(self._waiters)
+
+
+class _Gmqtt(gmqtt.Client):  # type: ignore[misc]
+    """gmqtt's client without its own reconnect (fixed delay, not jittered): ours replaces it."""
+
+    async def reconnect(self, delay: bool = False) -> None:
+        return None
+
+
+class MqttClient:
+    """A connection to one broker; see the module docstring for the acknowledgement rules.
+
+    `handler` receives every incoming message (each in its own task, so they run
+    concurrently); `on_connection_change(up)` is called on every connect and loss, e.g. to
+    drive a gauge. Use as `async with MqttClient(...)` or call `connect()` / `disconnect()`.
+    """
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        handler: Handler | None = None,
+        on_connection_change: Callable[[bool], None] | None = None,
+    ) -> None:
+        self.settings = s = settings
+        self._handler = handler
+        self._on_change = on_connection_change
+        self._ssl = ssl_context(s)
+        self._acks = _AckTracker(s.publish_timeout_s)
+        v5 = {"session_expiry_interval": s.session_expiry_s, "receive_maximum": s.receive_maximum}
+        self._client = client = _Gmqtt(
+            s.client_id,
+            clean_session=s.clean_start,
+            optimistic_acknowledgement=False,  # PUBACK when the on_message coroutine completes
+            persistent_storage=self._acks,
+            **(v5 if s.protocol == 5 else {}),
+        )
+        if s.username is not None:
+            client.set_auth_credentials(s.username, s.password)
+        client.on_connect, client.on_disconnect = self._on_connect, self._on_disconnect
+        client.on_subscribe, client.on_message = self._on_subscribe, self._on_message
+        self._filters: dict[str, int] = {}
+        self._subacks: dict[int, asyncio.Future[tuple[int, ...]]] = {}
+        self._handlers: set[asyncio.Task[Any]] = set()
+        self._connected = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._session_present = False
+        self._generation = 0  # bumped per connection: a handler never acks on a newer one
+        self._supervisor: asyncio.Task[None] | None = None
+        self._closing = False
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    @property
+    def in_flight(self) -> int:
+        """Incoming messages whose handler has not finished (QoS 1: not yet acknowledged)."""
+        return len(self._handlers)
+
+    @property
+    def publishes_pending(self) -> int:
+        """Outgoing QoS 1 messages still waiting for their PUBACK."""
+        return int(self._acks.pending)
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    async def __aenter__(self) -> MqttClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.disconnect()
+
+    async def connect(self) -> None:
+        """Connect once (TransportError if that fails), then keep reconnecting when dropped."""
+        if self._supervisor is not None:
+            raise TransportError(f"already connected to {self.settings.address}")
+        self._closing = False
+        self._lost.clear()
+        await self._attempt()
+        self._supervisor = asyncio.create_task(self._supervise(), name="uns.mqtt.reconnect")
+
+    async def disconnect(self) -> None:
+        """Stop reconnecting, cancel unfinished handlers (not acked: redelivered), disconnect."""
+        self._closing = True
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        if handlers := list(self._handlers):
+            log.warning("disconnecting with %d message(s) unacknowledged", len(handlers))
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
+        if self._connected.is_set():
+            self._set_connected(False)
+            with contextlib.suppress(Exception):  # closing anyway; nothing to recover
+                await self._client.disconnect()
+
+    async def subscribe(self, filters: Sequence[tuple[str, int]]) -> None:
+        """Subscribe (QoS 0 or 1 each); remembered and renewed when a session is lost."""
+        if self._handler is None:
+            raise TransportError("subscribe needs a message handler")
+        items = [(str(f), int(q)) for f, q in filters]
+        if bad := [f for f, q in items if q not in _QOS or not f]:
+            raise TransportError(f"bad subscription (QoS must be 0 or 1): {bad}")
+        await self._ready(self.settings.connect_timeout_s, "subscribe")
+        await self._send_subscribe(items)
+        self._filters.update(items)
+
+    async def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        qos: int = 1,
+        retain: bool = False,
+        content_type: str | None = None,
+    ) -> None:
+        """Publish; with QoS 1, return once the broker's PUBACK has arrived."""
+        if qos not in _QOS or not topic or "+" in topic or "#" in topic:
+            raise TransportError(f"cannot publish to {topic!r} with QoS {qos}")
+        props = (
+            {"content_type": content_type} if content_type and self.settings.protocol == 5 else {}
+        )
+        await self._ready(self.settings.publish_timeout_s, f"publish to {topic!r}")
+        while True:
+            try:
+                self._client.publish(topic, payload, qos=qos, retain=retain, **props)
+                break
+            except OverflowError:  # every packet id in use: the broker's receive maximum
+                try:
+                    async with asyncio.timeout(self.settings.publish_timeout_s):
+                        await self._acks.wait_freed()
+                except TimeoutError:
+                    raise TransportError(f"publish to {topic!r}: no free packet id") from None
+            except Exception as exc:
+                raise TransportError(f"publish to {topic!r} failed: {exc!r}") from exc
+        if qos:
+            assert self._acks.last is not None
+            await self._acks.last  # TransportError when it expires or the session is lost
+
+    # -- connection lifecycle ---------------------------------------------------------------
+
+    async def _ready(self, timeout_s: float, what: str) -> None:
+        if not self._connected.is_set():
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await self._connected.wait()
+            except TimeoutError:
+                raise TransportError(f"cannot {what}: not connected") from None
+
+    async def _attempt(self) -> None:
+        s = self.settings
+        self._generation += 1
+        try:
+            async with asyncio.timeout(s.connect_timeout_s):
+                await self._client.connect(
+                    s.host,
+                    s.port,
+                    ssl=self._ssl or False,
+                    keepalive=s.keepalive_s,
+                    version=MQTTv50 if s.protocol == 5 else MQTTv311,
+                )
+            if not self._client.is_connected:
+                raise TransportError("connection closed during the handshake")
+            if self._filters and not self._session_present:
+                self._client.subscriptions = []  # gmqtt's own list would only grow
+                await self._send_subscribe(self._filters.items())
+        except (Exception, asyncio.CancelledError) as exc:
+            if not isinstance(exc, OSError):  # OSError: no TCP connection, nothing to close
+                with contextlib.suppress(Exception):
+                    await self._client.disconnect()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise TransportError(f"cannot connect to {s.address}: {exc!r}") from exc
+        log.info("connected to %s (session present: %s)", s.address, self._session_present)
+        self._set_connected(True)
+
+    async def _supervise(self) -> None:
+        s = self.settings
+        while True:
+            await self._lost.wait()
+            self._lost.clear()
+            attempt = 0
+            while True:
+                delay = backoff_delay(attempt, s.backoff_min_s, s.backoff_max_s)
+                log.info("reconnecting to %s in %.2fs", s.address, delay)
+                await asyncio.sleep(delay)
+                try:
+                    await self._attempt()
+                    break
+                except TransportError as exc:
+                    log.warning("%s", exc)
+                    attempt += 1
+
+    async def _send_subscribe(self, items: Iterable[tuple[str, int]]) -> None:
+        items = list(items)
+        future: asyncio.Future[tuple[int, ...]] = asyncio.get_running_loop().create_future()
+        try:
+            self._subacks[
+                self._client.subscribe([gmqtt.Subscription(f, qos=q) for f, q in items])
+            ] = future
+            async with asyncio.timeout(self.settings.connect_timeout_s):
+                granted = await future
+        except TransportError:
+            raise
+        except Exception as exc:
+            raise TransportError(f"subscribe failed: {exc!r}") from exc
+        if refused := [f for (f, _), code in zip(items, granted, strict=False) if code >= 0x80]:
+            raise TransportError(f"broker refused subscription to {refused}")
+
+    def _set_connected(self, up: bool) -> None:
+        (self._connected.set if up else self._connected.clear)()
+        if self._on_change is not None:
+            self._on_change(up)
+
+    # -- gmqtt callbacks ----------------------------------------------------------------------
+
+    def _on_connect(self, _client: Any, flags: int, _rc: int, _props: Any) -> None:
+        self._session_present = bool(flags)
+
+    def _on_disconnect(self, _client: Any, *_: Any) -> None:
+        self._generation += 1
+        for future in self._subacks.values():
+            if not future.done():
+                future.set_exception(TransportError("connection lost before SUBACK"))
+        self._subacks.clear()
+        if self._connected.is_set():
+            self._set_connected(False)
+            if not self._closing:
+                log.warning("lost connection to %s", self.settings.address)
+                self._lost.set()
+
+    def _on_subscribe(self, _client: Any, mid: int, granted: Sequence[int], _props: Any) -> None:
+        future = self._subacks.pop(mid, None)
+        if future is not None and not future.done():
+            future.set_result(tuple(granted))
+
+    async def _on_message(
+        self, _client: Any, topic: str, payload: bytes, qos: int, props: dict[str, Any]
+    ) -> int:
+        """Runs as its own task; for QoS 1, gmqtt sends the PUBACK when it returns 0."""
+        generation, task = self._generation, asyncio.current_task()
+        assert task is not None
+        content_type = props.get("content_type")  # MQTT 5 properties arrive as lists
+        message = Message(
+            topic, payload, qos, bool(props.get("retain")), bool(props.get("dup")),
+            content_type[0] if content_type else None,
+        )  # fmt: skip
+        self._handlers.add(task)
+        try:
+            if self._handler is not None:
+                await self._handler(message)
+        except (Exception, asyncio.CancelledError) as exc:
+            if qos == 0:
+                log.warning("handler failed for %s: %r", topic, exc)
+                return 0
+            raise NotAcknowledgedError(f"{topic}: handler did not finish ({exc!r})") from exc
+        finally:
+            self._handlers.discard(task)
+        if qos and generation != self._generation:
+            raise NotAcknowledgedError(f"{topic}: connection replaced; the broker redelivers")
+        return 0
