@@ -23,6 +23,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from uns import __version__
+from uns.pipeline import Counters
 
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0)
 
@@ -55,8 +56,7 @@ class Stats:
     received: int = 0
     published: dict[str, int] = field(default_factory=dict)  # enriched / deadletter
     outcomes: dict[tuple[str, str], int] = field(default_factory=dict)  # (outcome, reason)
-    context_updates: int = 0
-    context_unmatched_ends: dict[str, int] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)  # the pipeline's own counts
     publish_failures: int = 0
     reloads: dict[str, int] = field(default_factory=dict)  # ok / failed
     model_version: str = ""
@@ -95,15 +95,28 @@ class StatsCollector(Collector):
         failures = CounterMetricFamily("uns_publish_failures", "Publishes not acknowledged")
         failures.add_metric([], s.publish_failures)
         yield failures
+        c = s.counters
         ctx = CounterMetricFamily("uns_context_updates", "MES context announcements applied")
-        ctx.add_metric([], s.context_updates)
+        ctx.add_metric([], c.context_updates)
         yield ctx
         misses = CounterMetricFamily(
-            "uns_context_misses", "Context events that matched nothing", labels=["kind"]
+            "uns_context_misses", "Context end events that matched nothing", labels=["kind"]
         )
-        for kind, n in sorted(s.context_unmatched_ends.items()):
+        for kind, n in sorted(c.context_unmatched_ends.items()):
             misses.add_metric([kind], n)
         yield misses
+        gaps = CounterMetricFamily("uns_sparkplug_seq_gaps", "Sparkplug seq gaps seen")
+        gaps.add_metric([], c.sparkplug_seq_gaps)
+        yield gaps
+        rebirths = CounterMetricFamily("uns_sparkplug_rebirths", "Sparkplug rebirths requested")
+        rebirths.add_metric([], c.sparkplug_rebirths)
+        yield rebirths
+        problems = CounterMetricFamily(
+            "uns_sparkplug_problems", "Sparkplug host problems", labels=["reason"]
+        )
+        for reason, n in sorted(c.sparkplug_problems.items()):
+            problems.add_metric([reason], n)
+        yield problems
         reloads = CounterMetricFamily("uns_model_reloads", "Model reloads", labels=["outcome"])
         for outcome, n in sorted(s.reloads.items()):
             reloads.add_metric([outcome], n)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -37,15 +37,20 @@ from uns.normalize.quality import compile_quality_parser
 from uns.normalize.timestamps import compile_timestamp_parser, format_utc_ms
 from uns.normalize.units import compile_conversion
 from uns.normalize.values import compile_coercer
+from uns.sparkplug import HostActions, SparkplugHost
 from uns.topics import IndexHit, TopicIndex
 
 Decoder = Callable[[bytes], list[RawSample]]
-Kind = Literal["enriched", "deadletter"]
+Kind = Literal["enriched", "deadletter", "command"]
 DEFAULT_MAX_PAYLOAD = 256 * 1024
 _PLAN_CACHE_SIZE = 200_000
 _SOURCE = b'","timestamp_source":"source","quality":'
 _ARRIVAL = b'","timestamp_source":"arrival","quality":'
 _QUALITY = {q: orjson.dumps(q) for q in ("good", "uncertain", "bad", "stale")}
+
+
+def _sparkplug_quality(raw: object) -> str:
+    return raw if isinstance(raw, str) and raw in _QUALITY else "uncertain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class Outgoing:
     retain: bool
     kind: Kind
     reason: str | None = None  # dead-letter reason code
+    qos: int | None = None  # None: the service's QoS; commands (Sparkplug NCMD) use 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,7 @@ class TagPlan:
     asset: dict[str, str]
     unit: str | None
     source_topic: str
+    nullable: bool = False
     static_json: bytes = b""  # `"unit":..,"asset":{..},"context":` fragment
     source_json: bytes = b""  # `},"source":{"topic":..,"received":"` fragment
     context_json: bytes = b"null"
@@ -117,6 +124,9 @@ class Counters:
 
     context_updates: int = 0
     context_unmatched_ends: dict[str, int] = field(default_factory=dict)  # by context key
+    sparkplug_seq_gaps: int = 0
+    sparkplug_rebirths: int = 0
+    sparkplug_problems: dict[str, int] = field(default_factory=dict)  # by reason
 
 
 class Enricher:
@@ -133,20 +143,27 @@ class Enricher:
         *,
         max_payload: int = DEFAULT_MAX_PAYLOAD,
         counters: Counters | None = None,
+        sparkplug: SparkplugHost | None = None,
     ) -> None:
         self.ns = ns
         self.context = context
         self.counters = counters or Counters()  # shared across model reloads
+        self.sparkplug = sparkplug  # births and aliases outlive a model reload too
         self.max_payload = max_payload
         self._bindings: TopicIndex[Binding] = TopicIndex()
+        self._sp_bindings: TopicIndex[Binding] = TopicIndex()  # over spBv1.0/group/node[/device]
         self._sources: TopicIndex[ContextSource] = TopicIndex()
         for b in ns.bindings:
-            self._bindings.add(b.pattern, b)
+            index = self._sp_bindings if b.spec.format == "sparkplug" else self._bindings
+            index.add(b.pattern, b)
         for s in ns.context_sources:
             self._sources.add(s.pattern, s)
         self._decoders: dict[int, Decoder] = {b.order: self._decoder(b) for b in ns.bindings}
         self._quality = {
-            b.order: compile_quality_parser(b.spec.quality_format) for b in ns.bindings
+            b.order: _sparkplug_quality
+            if b.spec.format == "sparkplug"  # the host has normalised it already
+            else compile_quality_parser(b.spec.quality_format)
+            for b in ns.bindings
         }
         self._zones = {name: ZoneInfo(site.timezone) for name, site in ns.sites.items()}
         self._ts_parsers: dict[tuple[int, str], Callable[[object, int], int | None]] = {}
@@ -161,10 +178,19 @@ class Enricher:
     # -- routing -------------------------------------------------------------------------
 
     def subscriptions(self) -> list[str]:
-        """MQTT filters covering every binding and context source, without duplicates."""
-        filters = [b.pattern.subscription() for b in self.ns.bindings]
+        """MQTT filters covering every binding and context source, without duplicates.
+
+        Sparkplug bindings are left out: their filters depend on sharing (`uns.sparkplug`).
+        """
+        filters = [
+            b.pattern.subscription() for b in self.ns.bindings if b.spec.format != "sparkplug"
+        ]
         filters += [s.pattern.subscription() for s in self.ns.context_sources]
         return sorted(set(filters))
+
+    @property
+    def uses_sparkplug(self) -> bool:
+        return len(self._sp_bindings) > 0
 
     def context_subscriptions(self) -> list[str]:
         return sorted({s.pattern.subscription() for s in self.ns.context_sources})
@@ -192,6 +218,8 @@ class Enricher:
         if len(payload) > self.max_payload:
             size = Rejection("payload_too_large", f"{len(payload)} bytes > {self.max_payload}")
             return [self.dead_letter(topic, payload, received_ms, size)]
+        if self.sparkplug is not None and topic.startswith("spBv1.0/"):
+            return self._sparkplug(topic, payload, received_ms, trace)
         src = self._sources.lookup(topic)
         if src is not None:
             if trace is not None:
@@ -228,12 +256,7 @@ class Enricher:
             return out
         # A batch with bad values dead-letters once per reason, naming the values, and still
         # publishes the good ones.
-        for reason, details in failed.items():
-            detail = details[0] if len(details) == 1 else "; ".join(details[:20])
-            if len(details) > 20:
-                detail += f"; ... {len(details) - 20} more"
-            rejection = Rejection(reason, detail)
-            out.append(self.dead_letter(topic, payload, received_ms, rejection, binding.name))
+        out += self._rejections(topic, payload, received_ms, failed, binding.name)
         return out
 
     # -- one sample ----------------------------------------------------------------------
@@ -256,7 +279,9 @@ class Enricher:
         if isinstance(plan, Rejection):
             return plan
         try:
-            value = plan.coerce(sample.value)
+            # A Sparkplug null or stale marker is published as null, not coerced.
+            nothing = sample.value is None and plan.nullable
+            value = None if nothing else plan.coerce(sample.value)
             if plan.convert is not None and type(value) in (float, int):
                 value = plan.convert(value)  # type: ignore[arg-type]
             ts = None
@@ -362,6 +387,7 @@ class Enricher:
             convert=convert,
             parse_ts=self._ts_parser(b.order, b.spec.timestamp_format, node.site),
             parse_quality=self._quality[b.order],
+            nullable=b.spec.format == "sparkplug",
             shifts=self._shift_resolver(node.site),
             path=node.path,
             asset=self._asset(node),
@@ -416,6 +442,83 @@ class Enricher:
                 quality=f.quality,
             )
         return json_object_decoder(value=f.value, timestamp=f.timestamp, quality=f.quality)
+
+    # -- Sparkplug -----------------------------------------------------------------------
+
+    def _sparkplug(
+        self, topic: str, payload: bytes, received_ms: int, trace: Trace | None
+    ) -> list[Outgoing]:
+        assert self.sparkplug is not None
+        acts = self.sparkplug.handle(topic, payload, received_ms)
+        out = self._host_commands(acts, received_ms)
+        failed: dict[str, list[str]] = {}
+        for reason, detail in acts.problems:
+            failed.setdefault(reason, []).append(detail)
+        for sample in (*acts.samples, *acts.stale):
+            address = f"spBv1.0/{sample.group}/{sample.edge_node}"
+            if sample.device is not None:
+                address += f"/{sample.device}"
+            hit = self._sp_bindings.lookup(address)
+            if hit is None:
+                failed.setdefault("no_binding", []).append(f"{address} {sample.name}")
+                continue
+            if trace is not None:
+                trace.kind, trace.name = "binding", hit.value.name
+                trace.pattern, trace.captures = hit.pattern.source, dict(hit.captures)
+            raw = RawSample(sample.name, sample.value, sample.timestamp_ms, sample.quality)
+            result = self._enrich(hit, address, raw, received_ms, trace)
+            if isinstance(result, Rejection):
+                failed.setdefault(result.reason, []).append(result.detail)
+            elif sample.is_historical and result.retain:
+                out.append(replace(result, retain=False))  # history never replaces "current"
+            else:
+                out.append(result)
+        out += self._rejections(topic, payload, received_ms, failed)
+        return out
+
+    def _rejections(
+        self,
+        topic: str,
+        payload: bytes,
+        received_ms: int,
+        failed: dict[str, list[str]],
+        binding: str | None = None,
+    ) -> list[Outgoing]:
+        """One dead letter per reason for a message whose values failed in several ways."""
+        out = []
+        for reason, details in failed.items():
+            detail = "; ".join(details[:20])
+            if len(details) > 20:
+                detail += f"; ... {len(details) - 20} more"
+            rejection = Rejection(reason, detail)
+            out.append(self.dead_letter(topic, payload, received_ms, rejection, binding))
+        return out
+
+    def tick(self, now_ms: int) -> list[Outgoing]:
+        """Timers of the Sparkplug host (seq reorder deadlines, throttled rebirths)."""
+        if self.sparkplug is None:
+            return []
+        return self._host_commands(self.sparkplug.tick(now_ms), now_ms)
+
+    def _host_commands(self, acts: HostActions, now_ms: int) -> list[Outgoing]:
+        assert self.sparkplug is not None
+        c = self.counters
+        c.sparkplug_seq_gaps += acts.seq_gaps
+        for reason, _ in acts.problems:
+            c.sparkplug_problems[reason] = c.sparkplug_problems.get(reason, 0) + 1
+        out = []
+        for group, node in acts.rebirths:
+            c.sparkplug_rebirths += 1
+            out.append(
+                Outgoing(
+                    SparkplugHost.rebirth_topic(group, node),
+                    self.sparkplug.rebirth_payload(now_ms),
+                    retain=False,
+                    kind="command",
+                    qos=0,
+                )
+            )
+        return out
 
     # -- MES context ---------------------------------------------------------------------
 

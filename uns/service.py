@@ -25,7 +25,8 @@ from uns.errors import TransportError
 from uns.io.mqtt import Message, MqttClient, backoff_delay
 from uns.metrics import Stats
 from uns.namespace import Namespace
-from uns.pipeline import Counters, Enricher, Rejection
+from uns.pipeline import Enricher, Outgoing, Rejection
+from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json"
@@ -72,7 +73,15 @@ class Service:
         self.settings = settings
         self.stats = stats or Stats()
         self.context = context or ContextStore()
-        self.counters = Counters()
+        self.counters = self.stats.counters  # the pipeline counts, the collector reads
+        sp = settings.sparkplug
+        self.sparkplug = SparkplugHost(
+            active=sp.active,
+            reorder_timeout_ms=sp.reorder_timeout_ms,
+            rebirth_min_interval_ms=sp.rebirth_min_interval_ms,
+            host_id=sp.host_id,
+            check_seq=sp.check_seq if sp.check_seq is not None else not settings.share_group,
+        )
         self.enricher = self._enricher(ns)
         self.client: MqttClient | None = None
         self._stopping = False
@@ -102,7 +111,11 @@ class Service:
 
     def _enricher(self, ns: Namespace) -> Enricher:
         return Enricher(
-            ns, self.context, max_payload=self.settings.max_payload_bytes, counters=self.counters
+            ns,
+            self.context,
+            max_payload=self.settings.max_payload_bytes,
+            counters=self.counters,
+            sparkplug=self.sparkplug,
         )
 
     def subscriptions(self) -> list[tuple[str, int]]:
@@ -111,6 +124,8 @@ class Service:
         raw = [f for f in self.enricher.subscriptions() if f not in context]
         group = self.settings.share_group
         shared = [f"$share/{group}/{f}" if group else f for f in raw]
+        if self.enricher.uses_sparkplug:
+            shared += sparkplug_subscriptions(group)  # births and deaths are never shared
         # Context is never shared: every replica must see every announcement to join correctly.
         return [(f, qos) for f in [*sorted(context), *shared]]
 
@@ -137,10 +152,20 @@ class Service:
             await client.subscribe(self.subscriptions())
             self.subscribed.set()
             log.info("subscribed to %s", ", ".join(f for f, _ in self.subscriptions()))
-            await stop.wait()
+            async with asyncio.TaskGroup() as tg:
+                ticker = tg.create_task(self._tick(), name="uns.sparkplug.tick")
+                await stop.wait()
+                ticker.cancel()
             return await self.drain()
         finally:
             await client.disconnect()
+
+    async def _tick(self, every_s: float = 0.1) -> None:
+        """Sparkplug host timers: seq reorder deadlines and throttled rebirth requests."""
+        while True:
+            await asyncio.sleep(every_s)
+            for out in self.enricher.tick(int(time.time() * 1000)):
+                await self._publish(out)
 
     async def _connect(self, client: MqttClient, stop: asyncio.Event) -> bool:
         """Connect, retrying with backoff until it works or `stop` is set."""
@@ -176,6 +201,15 @@ class Service:
             return DrainReport(False, self._inflight)
         log.info("drained: every message taken in was published and acknowledged")
         return DrainReport(True, 0)
+
+    async def _publish(self, out: Outgoing) -> None:
+        assert self.client is not None
+        json = out.kind != "command"
+        qos = self.settings.qos if out.qos is None else out.qos
+        await self.client.publish(
+            out.topic, out.payload, qos, out.retain, CONTENT_TYPE if json else None
+        )
+        self.stats.published[out.kind] = self.stats.published.get(out.kind, 0) + 1
 
     def _on_connection_change(self, up: bool) -> None:
         self.stats.connected = up
@@ -213,20 +247,15 @@ class Service:
         assert self.client is not None
         try:
             for out in outs:
-                await self.client.publish(
-                    out.topic, out.payload, self.settings.qos, out.retain, CONTENT_TYPE
-                )
-                stats.published[out.kind] = stats.published.get(out.kind, 0) + 1
+                await self._publish(out)
         except TransportError:
             stats.publish_failures += 1
             raise  # unacknowledged: the broker redelivers the raw message
-        if not outs:
-            stats.outcome("context")
-        elif outs[0].kind == "enriched" and outs[-1].kind == "enriched":
+        dead = next((o.reason for o in outs if o.kind == "deadletter"), None)
+        if dead is not None:
+            stats.outcome("deadletter", dead)
+            self._warn.warning(dead, "dead-lettered %r: %s", msg.topic, dead)
+        elif any(o.kind == "enriched" for o in outs):
             stats.outcome("enriched")
         else:
-            reason = next(o.reason for o in outs if o.kind == "deadletter") or "unknown"
-            stats.outcome("deadletter", reason)
-            self._warn.warning(reason, "dead-lettered %r: %s", msg.topic, reason)
-        stats.context_updates = self.counters.context_updates
-        stats.context_unmatched_ends = self.counters.context_unmatched_ends
+            stats.outcome("context")  # MES announcements, Sparkplug births without values

@@ -36,7 +36,7 @@ CONTEXT_KEYS = ("batch", "product", "order")
 
 Datatype = Literal["float", "int", "bool", "string"]
 ContextKey = Literal["batch", "product", "order"]
-PayloadFormat = Literal["json", "scalar", "kepware", "records"]
+PayloadFormat = Literal["json", "scalar", "kepware", "records", "sparkplug"]
 QualityFormat = Literal["auto", "opcua", "opcda", "bool", "string"]
 
 
@@ -266,6 +266,13 @@ class BindingSpec(Spec):
             raise ValueError("format 'records' needs 'records': the path of the array")
         if self.format == "records" and not self.fields.name:
             raise ValueError("format 'records' needs 'fields.name': the id field of a record")
+        if self.format == "sparkplug":
+            levels = self.topic.split("/")
+            if levels[0] != "spBv1.0" or len(levels) not in (3, 4):
+                raise ValueError(
+                    "a sparkplug binding's topic is 'spBv1.0/{group}/{node}' or "
+                    "'spBv1.0/{group}/{node}/{device}' (no message type)"
+                )
         if self.format in ("json", "scalar") and self.id is not None:
             raise ValueError(
                 f"'id' is only for batch formats (kepware, records), not {self.format}"

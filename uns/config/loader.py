@@ -448,7 +448,7 @@ class _BindingChecker:
         id_text = (
             spec.id
             if spec.id is not None
-            else ("{tag}" if spec.format in ("kepware", "records") else None)
+            else ("{tag}" if spec.format in ("kepware", "records", "sparkplug") else None)
         )
         id_pattern = NamePattern.parse(id_text) if id_text is not None else None
         captures = set(pattern.captures) | set(id_pattern.captures if id_pattern else ())

@@ -39,6 +39,18 @@ class BrokerSection(BaseModel):
     receive_maximum: int = Field(default=1024, ge=1, le=65535)
 
 
+class SparkplugSection(BaseModel):
+    """Sparkplug B host behaviour (see docs/sparkplug.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = False  # request rebirths (NCMD); passive hosts only report problems
+    reorder_timeout_ms: int = Field(default=2000, ge=0)
+    rebirth_min_interval_ms: int = Field(default=5000, ge=0)
+    host_id: str | None = None  # set to publish primary-host STATE (retained, with a Will)
+    check_seq: bool | None = None  # default: on, off when data is shared between replicas
+
+
 class ServiceSettings(BaseModel):
     """Everything `uns run` needs besides the models directory."""
 
@@ -46,6 +58,7 @@ class ServiceSettings(BaseModel):
 
     models: str = "models"
     broker: BrokerSection = BrokerSection()
+    sparkplug: SparkplugSection = SparkplugSection()
     qos: Literal[0, 1] = 1  # for subscriptions and publications
     share_group: str | None = None  # raw data via $share/<group>/...; context never shared
     max_payload_bytes: int = Field(default=256 * 1024, ge=64)
