@@ -2,8 +2,9 @@
 (`sparkplug-client` from npm, pinned in tests/peers/tahu/package-lock.json) on mosquitto.
 
 The edge node (tests/peers/tahu/edge_node.js) publishes NBIRTH, a DBIRTH for one device and
-alias-only DDATA every 100 ms, answers rebirth NCMDs and leaves a Will NDEATH. The test
-subscribes through uns.io.mqtt.MqttClient and feeds a SparkplugHost directly.
+alias-only DDATA every 100 ms, answers rebirth NCMDs and leaves a Will NDEATH. Most tests
+subscribe through uns.io.mqtt.MqttClient and feed a SparkplugHost directly; the last runs the
+whole service and reads the governed tree.
 
 Needs `node` and `npm`; `npm ci` runs once per session. Without them, or when `npm ci`
 fails, the tests skip locally and fail under CI=true. Every wait is on an event or on a line
@@ -25,8 +26,12 @@ from typing import Any
 
 import pytest
 
+from tests.integration.harness import Sink
 from uns.codec.sparkplug import DataType
+from uns.config.loader import load_model
+from uns.config.settings import ServiceSettings
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
+from uns.service import Service
 from uns.sparkplug import HostActions, SparkplugHost
 
 pytestmark = pytest.mark.broker
@@ -276,3 +281,88 @@ def _resolved(host: Host) -> list[HostActions]:
         if after and "/DDATA/" in topic and actions.samples:
             out.append(actions)
     return out
+
+
+# -- the whole service -------------------------------------------------------------------------
+
+TAHU_MODEL = """
+enterprise: {{name: {enterprise}}}
+classes:
+  press:
+    tags:
+      temperature: {{datatype: float, unit: degC}}
+      count: int
+      running: bool
+      recipe: string
+sites:
+  plant:
+    timezone: UTC
+    area:
+      pressing:
+        line:
+          line-1:
+            equipment:
+              {device}: press
+bindings:
+  - name: tahu
+    format: sparkplug
+    topic: "spBv1.0/{group}/tahu-node/{{device}}"
+    id: "{{raw_tag}}"
+    equipment: "plant/pressing/line-1/{{device}}"
+    tag: "{{raw_tag}}"
+    tags: {{Line/Temperature: temperature, Count: count, Running: running, Recipe: recipe}}
+"""
+
+
+async def test_the_service_enriches_tahu_traffic_and_marks_a_killed_node_stale(
+    node_binary: str, broker: Any, group: str, tmp_path: Path
+) -> None:
+    enterprise = f"tahu{next(_ids)}x{os.getpid()}"
+    (tmp_path / "model.yaml").write_text(
+        TAHU_MODEL.format(enterprise=enterprise, group=group, device=DEVICE)
+    )
+    settings = ServiceSettings(
+        models=str(tmp_path),
+        broker={"url": f"mqtt://{broker.host}:{broker.port}", "client_id": enterprise},
+        metrics_port=None,
+        sparkplug={"active": True, "rebirth_min_interval_ms": 0},
+    )
+    service = Service(settings, load_model(tmp_path))
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    sink = Sink()
+    base = f"{enterprise}/plant/pressing/line-1/{DEVICE}"
+
+    def values(tag: str) -> list[dict[str, Any]]:
+        return [m for t, m in sink.messages if t == f"{base}/{tag}"]
+
+    async def until(ready: Callable[[], bool]) -> None:
+        async with asyncio.timeout(WAIT_S):
+            while not ready():
+                sink.changed.clear()
+                await sink.changed.wait()
+
+    try:
+        async with asyncio.timeout(WAIT_S):
+            await service.subscribed.wait()
+        async with MqttClient(_settings(broker), sink.handle) as listener:
+            await listener.subscribe([(f"{enterprise}/#", 1)])
+            async with edge_node(node_binary, broker, group) as peer:
+                await until(lambda: len(values("count")) >= 3)  # DBIRTH + alias-only DDATA
+                counts = [m["value"] for m in values("count")]
+                assert all(isinstance(c, int) and c <= -12 for c in counts)
+                temp = values("temperature")[-1]
+                assert temp["unit"] == "degC"
+                assert temp["asset"]["equipment"] == DEVICE
+                assert temp["quality"] == "good"
+                assert temp["timestamp_source"] == "source"
+                peer.proc.kill()  # the broker publishes the Will NDEATH
+                await until(lambda: all(values(t)[-1]["quality"] == "stale" for t in TAGS))
+            for tag in TAGS:
+                assert values(tag)[-1]["value"] is None
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, WAIT_S)
+
+
+TAGS = ("temperature", "count", "running", "recipe")
