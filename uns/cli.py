@@ -165,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("topic", metavar="RAW_TOPIC")
     explain.add_argument("payload", metavar="PAYLOAD", nargs="?", help="default: stdin")
     explain.set_defaults(func=_explain)
+
+    from uns.lint.commands import add_lint_parsers
+
+    add_lint_parsers(sub)  # lint, tree, diff
     return parser
 
 

@@ -1,0 +1,198 @@
+"""`uns lint`, `uns tree` and `uns diff`: argument parsing and output; the logic lives in
+`uns.lint.runner`, `uns.treeview` and `uns.diff`.
+
+Exit codes (as `uns.cli`): 0 clean, 1 problems (lint errors, or warnings with `--strict`; a
+breaking diff), 2 usage errors or unreadable input (missing directory, bad lint config).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from uns import __version__
+from uns.lint.formats import (
+    format_github,
+    format_json,
+    format_sarif,
+    format_text,
+    summary,
+)
+from uns.lint.problem import Level, Problem
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _missing(path: str, err: TextIO) -> bool:
+    if Path(path).exists():
+        return False
+    print(f"uns: error: {path}: no such file or directory", file=err)
+    return True
+
+
+def _use_color(out: TextIO) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(out, "isatty") and out.isatty()
+
+
+def rule_descriptions() -> dict[str, tuple[str, Level]]:
+    """rule id -> (first docstring line, default level), loader rules included."""
+    from uns.lint.rules import LOADER_RULES, RULES
+
+    out: dict[str, tuple[str, Level]] = {rid: (text, "error") for rid, text in LOADER_RULES.items()}
+    for rid, module in RULES.items():
+        doc = (getattr(module, "__doc__", None) or rid).strip().splitlines()[0]
+        out[rid] = (doc, module.DEFAULT_LEVEL)
+    return out
+
+
+def render_problems(problems: list[Problem], fmt: str, *, color: bool = False) -> list[str]:
+    """The lines to print for `problems` in format `fmt`."""
+    if fmt == "json":
+        return [format_json(problems)]
+    if fmt == "sarif":
+        return [format_sarif(problems, rule_descriptions(), __version__)]
+    if fmt == "github":
+        return [format_github(p) for p in problems]
+    return [format_text(p, color=color) for p in problems]
+
+
+def exit_code(problems: list[Problem], *, strict: bool) -> int:
+    levels = {p.level for p in problems}
+    if "error" in levels or (strict and "warning" in levels):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def lint_command(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    from uns.lint.config import default_config, load_config
+    from uns.lint.runner import lint_models
+
+    if _missing(args.models, err):
+        return EXIT_USAGE
+    config = default_config()
+    if args.config is not None:
+        try:
+            config, problems = load_config(args.config)
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"uns: error: {args.config}: cannot read lint config: {exc}", file=err)
+            return EXIT_USAGE
+        if problems:
+            for p in problems:
+                print(format_text(p), file=err)
+            print(f"uns: error: {args.config}: invalid lint config", file=err)
+            return EXIT_USAGE
+    fmt = args.format
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    # A short-lived process that frees little: the cyclic GC would only re-scan the model.
+    gc.disable()
+    try:
+        problems = lint_models(args.models, config)
+    finally:
+        gc.enable()
+    for line in render_problems(problems, fmt, color=fmt == "text" and _use_color(out)):
+        print(line, file=out)
+    if fmt == "text":
+        out.flush()
+        print(summary(problems), file=err)
+    return exit_code(problems, strict=args.strict)
+
+
+def tree_command(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    from uns.config.loader import load_model_lenient
+    from uns.treeview import governed_tree, render_tree
+
+    if _missing(args.models, err):
+        return EXIT_USAGE
+    ns, problems = load_model_lenient(args.models)
+    if args.site is not None and args.site not in ns.sites:
+        known = ", ".join(sorted(ns.sites)) or "none"
+        print(f"uns: error: no site {args.site!r} (sites: {known})", file=err)
+        return EXIT_USAGE
+    for line in render_tree(governed_tree(ns, args.site), args.depth, args.tags):
+        print(line, file=out)
+    if problems:
+        print(
+            f"{len(problems)} model problem(s): the tree shows what loaded; run `uns lint`",
+            file=err,
+        )
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def diff_command(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    from uns.config.loader import load_model
+    from uns.diff import diff_namespaces, diff_to_json, format_diff_text
+
+    if _missing(args.old, err) or _missing(args.new, err):
+        return EXIT_USAGE
+    # ModelError propagates: uns.cli prints the problems and exits 2 (unreadable input).
+    old, new = load_model(args.old), load_model(args.new)
+    d = diff_namespaces(old, new)
+    if args.format == "json":
+        doc: dict[str, Any] = diff_to_json(d, units_break=args.fail_on_unit)
+        print(json.dumps(doc, indent=2), file=out)
+    else:
+        for line in format_diff_text(d, units_break=args.fail_on_unit):
+            print(line, file=out)
+    return EXIT_PROBLEMS if d.breaking(units=args.fail_on_unit) else EXIT_OK
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def add_lint_parsers(sub: Any) -> None:
+    """Register `lint`, `tree` and `diff` on the CLI's subparsers."""
+    lint = sub.add_parser(
+        "lint",
+        help="lint the governed namespace (exit 1 on errors)",
+        description="Lint a models directory: naming, duplicates, cross-site consistency, "
+        "references, bindings and shift calendars. See docs/lint.md.",
+    )
+    lint.add_argument("models", metavar="MODELS_DIR", help="directory of YAML model files")
+    lint.add_argument("--config", metavar="FILE", help="lint config (rules, levels, options)")
+    lint.add_argument(
+        "--format",
+        choices=("auto", "text", "json", "github", "sarif"),
+        default="auto",
+        help="output format (auto: github under GitHub Actions, else text)",
+    )
+    lint.add_argument("--strict", action="store_true", help="exit 1 on warnings too (not on info)")
+    lint.set_defaults(func=lint_command)
+
+    tree = sub.add_parser("tree", help="show the governed namespace as a tree")
+    tree.add_argument("models", metavar="MODELS_DIR")
+    tree.add_argument("--site", metavar="S", help="only this site")
+    tree.add_argument("--depth", metavar="N", type=_positive, help="draw N topic levels")
+    tree.add_argument("--tags", action="store_true", help="list every tag with type and unit")
+    tree.set_defaults(func=tree_command)
+
+    diff = sub.add_parser(
+        "diff",
+        help="compare the governed topics of two models (exit 1 on breaking changes)",
+    )
+    diff.add_argument("old", metavar="OLD_DIR")
+    diff.add_argument("new", metavar="NEW_DIR")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument(
+        "--fail-on-unit", action="store_true", help="count unit changes as breaking too"
+    )
+    diff.set_defaults(func=diff_command)
