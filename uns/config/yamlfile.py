@@ -74,9 +74,14 @@ def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse one file; on a syntax error return None and the positioned problem."""
     y = _yaml()
     try:
-        node = y.compose(text)
-        problems = list(_duplicate_keys(node, path)) if node is not None else []
-        data = y.load(text)
+        # Parse once: compose the node tree (marks for duplicate keys), then construct from it.
+        constructor, parser = y.get_constructor_parser(text)
+        try:
+            node = constructor.composer.get_single_node()
+            problems = list(_duplicate_keys(node, path)) if node is not None else []
+            data = constructor.construct_document(node) if node is not None else None
+        finally:
+            parser.dispose()
     except _RecursiveAliasError as exc:
         mark = exc.node.start_mark
         where = Position(path, mark.line + 1, mark.column + 1)
