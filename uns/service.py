@@ -121,7 +121,8 @@ class Service:
     def subscriptions(self) -> list[tuple[str, int]]:
         qos = self.settings.qos
         context = set(self.enricher.context_subscriptions())
-        raw = [f for f in self.enricher.subscriptions() if f not in context]
+        derived = self.enricher.subscriptions()
+        raw = self.settings.subscribe or [f for f in derived if f not in context]
         group = self.settings.share_group
         shared = [f"$share/{group}/{f}" if group else f for f in raw]
         if self.enricher.uses_sparkplug:

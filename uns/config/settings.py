@@ -61,6 +61,9 @@ class ServiceSettings(BaseModel):
     sparkplug: SparkplugSection = SparkplugSection()
     qos: Literal[0, 1] = 1  # for subscriptions and publications
     share_group: str | None = None  # raw data via $share/<group>/...; context never shared
+    # Raw filters to use instead of one per binding (e.g. ["plc/#"] for 100k bindings);
+    # traffic that no binding matches is dead-lettered as usual.
+    subscribe: list[str] | None = None
     max_payload_bytes: int = Field(default=256 * 1024, ge=64)
     drain_timeout_s: float = Field(default=10.0, gt=0)
     reload_interval_s: float = Field(default=2.0, gt=0)  # how often the models dir is polled
