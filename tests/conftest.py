@@ -54,6 +54,7 @@ class MosquittoProcess:
         lines = [
             f"listener {self.port} {self.host}",
             "allow_anonymous true",
+            "user root",  # as root, mosquitto would switch to its own user and lose the workdir
             f"persistence {'true' if self.persistence else 'false'}",
             f"persistence_location {self.workdir}/",
             f"log_dest file {self.workdir / 'mosquitto.log'}",
