@@ -129,6 +129,64 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK if all(m["kind"] == "enriched" for m in messages) else EXIT_PROBLEMS
 
 
+def _replay(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+    import time
+    from collections import Counter
+    from datetime import datetime
+    from pathlib import Path
+
+    from uns.replay import parse_spool, select
+
+    def ms(text: str | None) -> int | None:
+        if text is None:
+            return None
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            raise UnsError(f"--since/--until need a time zone: {text!r} (add Z or +01:00)")
+        return int(when.timestamp() * 1000)
+
+    path = Path(args.spool)
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise UnsError(f"cannot read {path}: {exc.strerror}") from None
+    reasons = set(args.reason) if args.reason else None
+    letters = list(select(parse_spool(lines, str(path)), reasons, ms(args.since), ms(args.until)))
+    if args.dry_run:
+        from uns.config.loader import load_model
+        from uns.context.production import ContextStore
+        from uns.pipeline import Enricher
+
+        enricher = Enricher(load_model(args.models), ContextStore())
+        now = int(time.time() * 1000)
+        outcome: Counter[str] = Counter()
+        for letter in letters:
+            outs = enricher.process(letter.topic, letter.payload, now)
+            dead = next((o.reason for o in outs if o.kind == "deadletter"), None)
+            outcome["enriched" if dead is None else f"still dead-lettered: {dead}"] += 1
+        print(f"{len(letters)} dead letters selected from {path}; with {args.models}:")
+        for what, n in sorted(outcome.items()):
+            print(f"  {n:7d}  {what}")
+        return EXIT_OK if all(k == "enriched" for k in outcome) else EXIT_PROBLEMS
+    if not args.broker:
+        raise UnsError("give --broker to republish, or --dry-run --models DIR to check first")
+    from uns.io.mqtt import BrokerSettings, MqttClient
+
+    async def republish() -> None:
+        settings = BrokerSettings.from_url(
+            args.broker, client_id=f"uns-replay-{os.getpid()}", clean_start=True
+        )
+        async with MqttClient(settings) as client:
+            for letter in letters:
+                await client.publish(letter.topic, letter.payload, qos=1)
+
+    asyncio.run(republish())
+    print(f"republished {len(letters)} dead letters from {path} to {args.broker}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uns",
@@ -166,9 +224,28 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("payload", metavar="PAYLOAD", nargs="?", help="default: stdin")
     explain.set_defaults(func=_explain)
 
+    replay = sub.add_parser(
+        "replay",
+        help="re-inject dead-lettered messages after a model fix",
+        description="Reads a dead-letter spool (JSON lines: the service's deadletter_spool, or "
+        "a capture of <enterprise>/_deadletter/#) and republishes the original messages.",
+    )
+    replay.add_argument("spool", metavar="SPOOL_FILE")
+    replay.add_argument("--reason", action="append", help="only this reason (repeatable)")
+    replay.add_argument(
+        "--since", metavar="ISO", help="received at or after, e.g. 2026-03-24T10:00Z"
+    )
+    replay.add_argument("--until", metavar="ISO", help="received before")
+    replay.add_argument("--broker", metavar="URL", help="republish to this broker")
+    replay.add_argument("--dry-run", action="store_true", help="only show what the model does now")
+    replay.add_argument("--models", metavar="DIR", default="models", help="for --dry-run")
+    replay.set_defaults(func=_replay)
+
+    from uns.demo import add_demo_parsers
     from uns.lint.commands import add_lint_parsers
 
     add_lint_parsers(sub)  # lint, tree, diff
+    add_demo_parsers(sub)  # demo, simulate
     return parser
 
 

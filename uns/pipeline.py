@@ -43,6 +43,7 @@ from uns.topics import IndexHit, TopicIndex
 Decoder = Callable[[bytes], list[RawSample]]
 Kind = Literal["enriched", "deadletter", "command"]
 DEFAULT_MAX_PAYLOAD = 256 * 1024
+DEFAULT_MAX_TOPIC = 1024
 _PLAN_CACHE_SIZE = 200_000
 _SOURCE = b'","timestamp_source":"source","quality":'
 _ARRIVAL = b'","timestamp_source":"arrival","quality":'
@@ -142,6 +143,7 @@ class Enricher:
         context: ContextStore,
         *,
         max_payload: int = DEFAULT_MAX_PAYLOAD,
+        max_topic: int = DEFAULT_MAX_TOPIC,
         counters: Counters | None = None,
         sparkplug: SparkplugHost | None = None,
     ) -> None:
@@ -150,6 +152,7 @@ class Enricher:
         self.counters = counters or Counters()  # shared across model reloads
         self.sparkplug = sparkplug  # births and aliases outlive a model reload too
         self.max_payload = max_payload
+        self.max_topic = max_topic
         self._bindings: TopicIndex[Binding] = TopicIndex()
         self._sp_bindings: TopicIndex[Binding] = TopicIndex()  # over spBv1.0/group/node[/device]
         self._sources: TopicIndex[ContextSource] = TopicIndex()
@@ -218,6 +221,11 @@ class Enricher:
         if len(payload) > self.max_payload:
             size = Rejection("payload_too_large", f"{len(payload)} bytes > {self.max_payload}")
             return [self.dead_letter(topic, payload, received_ms, size)]
+        if len(topic) * 4 > self.max_topic:  # UTF-8 is at most 4 bytes a character
+            n = len(topic.encode())
+            if n > self.max_topic:
+                long = Rejection("topic_too_long", f"{n} bytes > {self.max_topic}")
+                return [self.dead_letter(topic[:256] + "...", payload, received_ms, long)]
         if self.sparkplug is not None and topic.startswith("spBv1.0/"):
             return self._sparkplug(topic, payload, received_ms, trace)
         src = self._sources.lookup(topic)

@@ -26,6 +26,7 @@ from uns.io.mqtt import Message, MqttClient, backoff_delay
 from uns.metrics import Stats
 from uns.namespace import Namespace
 from uns.pipeline import Enricher, Outgoing, Rejection
+from uns.replay import Spool
 from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,11 @@ class Service:
             check_seq=sp.check_seq if sp.check_seq is not None else not settings.share_group,
         )
         self.enricher = self._enricher(ns)
+        self.spool = (
+            Spool(settings.deadletter_spool, settings.deadletter_spool_max_mb * 1024 * 1024)
+            if settings.deadletter_spool
+            else None
+        )
         self.client: MqttClient | None = None
         self._stopping = False
         self._inflight = 0
@@ -114,6 +120,7 @@ class Service:
             ns,
             self.context,
             max_payload=self.settings.max_payload_bytes,
+            max_topic=self.settings.max_topic_bytes,
             counters=self.counters,
             sparkplug=self.sparkplug,
         )
@@ -211,6 +218,11 @@ class Service:
             out.topic, out.payload, qos, out.retain, CONTENT_TYPE if json else None
         )
         self.stats.published[out.kind] = self.stats.published.get(out.kind, 0) + 1
+        if out.kind == "deadletter" and self.spool is not None:
+            try:
+                self.spool.append(out.payload)
+            except OSError as exc:  # a full disk must not stop the stream: it is published
+                self._warn.warning("spool", "cannot write the dead-letter spool: %s", exc)
 
     def _on_connection_change(self, up: bool) -> None:
         self.stats.connected = up

@@ -61,13 +61,17 @@ class Running:
 
 
 @asynccontextmanager
-async def running_service(port: int, prefix: str, tmp_path: Path) -> AsyncIterator[Running]:
+async def running_service(
+    port: int, prefix: str, tmp_path: Path, **overrides: Any
+) -> AsyncIterator[Running]:
+    """The service on the test model; `overrides` are extra ServiceSettings fields."""
     enterprise = f"e{secrets.token_hex(4)}"
     models = model_under(tmp_path, prefix, enterprise)
     settings = ServiceSettings(
         models=str(models),
         broker={"url": f"mqtt://127.0.0.1:{port}", "client_id": f"uns-{enterprise}"},
         metrics_port=None,
+        **overrides,
     )
     service = Service(settings, load_model(models))
     stop = asyncio.Event()

@@ -65,6 +65,9 @@ class ServiceSettings(BaseModel):
     # traffic that no binding matches is dead-lettered as usual.
     subscribe: list[str] | None = None
     max_payload_bytes: int = Field(default=256 * 1024, ge=64)
+    max_topic_bytes: int = Field(default=1024, ge=16, le=65535)
+    deadletter_spool: str | None = None  # JSON lines of every dead letter, for `uns replay`
+    deadletter_spool_max_mb: int = Field(default=100, ge=1)
     drain_timeout_s: float = Field(default=10.0, gt=0)
     reload_interval_s: float = Field(default=2.0, gt=0)  # how often the models dir is polled
     metrics_host: str = "127.0.0.1"
