@@ -96,7 +96,12 @@ class Service:
         self._idle.set()
         self.subscribed = asyncio.Event()  # set once the first subscription is acknowledged
         self._warn = RateLimitedLog()
+        # The two queues: raw messages taken but not yet acknowledged (bounded by the MQTT 5
+        # receive maximum), and our publishes waiting for the broker's PUBACK.
         self.stats.gauges["uns_messages_in_flight"] = lambda: float(self._inflight)
+        self.stats.gauges["uns_publishes_pending"] = lambda: float(
+            self.client.publishes_pending if self.client else 0
+        )
 
     # -- model -------------------------------------------------------------------------
 
