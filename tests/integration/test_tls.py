@@ -1,0 +1,166 @@
+"""TLS to a real mosquitto: CA verification, hostname verification, client certificates."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import find_mosquitto
+from uns.errors import TransportError
+from uns.io.mqtt import BrokerSettings, Message, MqttClient
+
+pytestmark = pytest.mark.broker
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@dataclass
+class Pki:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+
+
+def make_pki(d: Path) -> Pki:
+    """A throwaway CA; the server certificate names 127.0.0.1 only (not 'localhost')."""
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=uns test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        cwd=d,
+    )
+    (d / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    for name, subject in (("server", "/CN=uns test broker"), ("client", "/CN=uns-client")):
+        _openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            subject,
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            cwd=d,
+        )
+        extra = ["-extfile", "san.cnf"] if name == "server" else []
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            f"{name}.crt",
+            *extra,
+            cwd=d,
+        )
+    return Pki(d / "ca.crt", d / "server.crt", d / "server.key", d / "client.crt", d / "client.key")
+
+
+@pytest.fixture
+def tls_broker(tmp_path: Path) -> Iterator[tuple[int, Pki]]:
+    binary = find_mosquitto()
+    if binary is None or shutil.which("openssl") is None:
+        pytest.skip("needs mosquitto and openssl")
+    pki = make_pki(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = tmp_path / "tls.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nuser root\n"
+        f"cafile {pki.ca}\ncertfile {pki.server_cert}\nkeyfile {pki.server_key}\n"
+        "require_certificate true\n"
+    )
+    proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:  # setup only: wait for the listener
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.02)
+    yield port, pki
+    proc.kill()
+    proc.wait()
+
+
+def settings(port: int, pki: Pki, host: str = "127.0.0.1", **kw: object) -> BrokerSettings:
+    url = f"mqtts://{host}:{port}"
+    return BrokerSettings.from_url(
+        url,
+        client_id=f"tls-{time.monotonic_ns()}",
+        clean_start=True,
+        ca_file=str(pki.ca),
+        cert_file=str(pki.client_cert),
+        key_file=str(pki.client_key),
+        connect_timeout_s=5.0,
+        **kw,
+    )
+
+
+async def test_tls_round_trip_with_ca_and_client_certificate(tls_broker: tuple[int, Pki]) -> None:
+    port, pki = tls_broker
+    got: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def handle(msg: Message) -> None:
+        await got.put(msg.payload)
+
+    async with MqttClient(settings(port, pki), handle) as client:
+        await client.subscribe([("tls/test", 1)])
+        await client.publish("tls/test", b"secret", qos=1)
+        assert await asyncio.wait_for(got.get(), 5) == b"secret"
+
+
+async def test_hostname_mismatch_is_refused(tls_broker: tuple[int, Pki]) -> None:
+    port, pki = tls_broker
+    # Same listener, reached as "localhost": a name the certificate does not carry.
+    with pytest.raises(TransportError):
+        await MqttClient(settings(port, pki, host="localhost")).connect()
+    # Only the name was wrong: without hostname verification the same connection works.
+    client = MqttClient(settings(port, pki, host="localhost", verify_hostname=False))
+    await client.connect()
+    assert client.connected
+    await client.disconnect()
+
+
+async def test_unknown_ca_is_refused(tls_broker: tuple[int, Pki], tmp_path: Path) -> None:
+    port, pki = tls_broker
+    other = tmp_path / "other"
+    other.mkdir()
+    stranger = make_pki(other)
+    with pytest.raises(TransportError):
+        await MqttClient(settings(port, replace(pki, ca=stranger.ca))).connect()
