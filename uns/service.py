@@ -28,6 +28,7 @@ from uns.namespace import Namespace
 from uns.pipeline import Enricher, Outgoing, Rejection
 from uns.replay import Spool
 from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
+from uns.topics import minimal_filters
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json"
@@ -131,16 +132,27 @@ class Service:
         )
 
     def subscriptions(self) -> list[tuple[str, int]]:
-        qos = self.settings.qos
-        context = set(self.enricher.context_subscriptions())
-        derived = self.enricher.subscriptions()
-        raw = self.settings.subscribe or [f for f in derived if f not in context]
-        group = self.settings.share_group
-        shared = [f"$share/{group}/{f}" if group else f for f in raw]
+        """The filters to hold, without overlaps (a broker delivers once per matching filter).
+
+        Context (MES) and Sparkplug births/deaths are never shared: every replica must see
+        every announcement to join context and resolve aliases. Raw data and Sparkplug DATA
+        go through `$share/<share_group>/` when scale-out is on.
+        """
+        context = self.enricher.context_subscriptions()
+        private = list(context)
+        shared = self.settings.subscribe or [
+            f for f in self.enricher.subscriptions() if f not in context
+        ]
         if self.enricher.uses_sparkplug:
-            shared += sparkplug_subscriptions(group)  # births and deaths are never shared
-        # Context is never shared: every replica must see every announcement to join correctly.
-        return [(f, qos) for f in [*sorted(context), *shared]]
+            for f in sparkplug_subscriptions():
+                (shared if f.split("/")[2].endswith("DATA") else private).append(f)
+        qos: int = self.settings.qos
+        group = self.settings.share_group
+        if not group:
+            return [(f, qos) for f in minimal_filters(private + shared)]
+        return [(f, qos) for f in minimal_filters(private)] + [
+            (f"$share/{group}/{f}", qos) for f in minimal_filters(shared)
+        ]
 
     def ready(self) -> tuple[bool, str]:
         if self._stopping:

@@ -347,3 +347,43 @@ def filter_matches(filter_: str, topic: str) -> bool:
         if f != "+" and f != t_levels[i]:
             return False
     return len(f_levels) == len(t_levels)
+
+
+@dataclass(slots=True)
+class _FilterNode:
+    children: dict[str, _FilterNode] = field(default_factory=dict)
+    end: bool = False  # a filter ends here
+
+
+def minimal_filters(filters: list[str]) -> list[str]:
+    """Drop every filter that another one already covers, sorted.
+
+    Brokers deliver a message once per matching subscription of a client, so overlapping
+    filters (`plc/+/+` and `plc/L1/+`) would make the service process it twice. A trie of the
+    filters answers "is this one covered" in time independent of how many there are.
+    """
+    unique = sorted(set(filters))
+    root = _FilterNode()
+    for f in unique:
+        node = root
+        for level in f.split("/"):
+            node = node.children.setdefault(level, _FilterNode())
+        node.end = True
+
+    def covered(levels: list[str], i: int, node: _FilterNode, itself: bool) -> bool:
+        # `itself`: still on the filter's own path, which must not count as covering it.
+        hash_ = node.children.get("#")
+        if hash_ is not None and not (itself and levels[i:] == ["#"]):
+            return True  # `a/#` covers `a`, `a/b`, `a/+/c`
+        if i == len(levels):
+            return node.end and not itself
+        level = levels[i]
+        if level == "#":
+            return False  # only `#` covers `#`, handled above
+        plus = node.children.get("+")
+        if plus is not None and covered(levels, i + 1, plus, itself and level == "+"):
+            return True
+        child = node.children.get(level) if level != "+" else None
+        return child is not None and covered(levels, i + 1, child, itself)
+
+    return [f for f in unique if not covered(f.split("/"), 0, root, itself=True)]
