@@ -59,3 +59,14 @@ def test_run_has_no_password_flag() -> None:
 
     run = build_parser()._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
     assert not [a for a in run._actions if "pass" in " ".join(a.option_strings)]
+
+
+def test_environment_sits_between_the_file_and_the_flags(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "metrics_port: 9000\nbroker: {url: 'mqtt://file:1883'}\n")
+    monkeypatch.setenv("UNS_METRICS_PORT", "null")
+    monkeypatch.setenv("UNS_BROKER_URL", "mqtt://env:1883")
+    monkeypatch.setenv("UNS_SPARKPLUG_ACTIVE", "true")
+    monkeypatch.setenv("UNS_NOT_A_SETTING", "x")
+    s = load_settings(path, {})
+    assert (s.metrics_port, s.broker.url, s.sparkplug.active) == (None, "mqtt://env:1883", True)
+    assert load_settings(path, {"broker.url": "mqtt://flag:1883"}).broker.url == "mqtt://flag:1883"

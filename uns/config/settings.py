@@ -10,6 +10,7 @@ import os
 import socket
 import stat
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -116,8 +117,34 @@ def _read_secret(path: str) -> str:
     return text
 
 
+def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    """`UNS_<KEY>` and `UNS_BROKER_<KEY>` / `UNS_SPARKPLUG_<KEY>`, values read as YAML scalars."""
+    out: dict[str, Any] = {}
+    sections: dict[str, type[BaseModel]] = {"BROKER": BrokerSection, "SPARKPLUG": SparkplugSection}
+    for name, value in env.items():
+        if not name.startswith("UNS_") or name == "UNS_BROKER_PASSWORD":
+            continue  # the password is read by broker_settings, never stored here
+        key = name[4:].lower()
+        section = next((s for s in sections if name[4:].startswith(f"{s}_")), None)
+        if section is not None:
+            field = key[len(section) + 1 :]
+            if field in sections[section].model_fields:
+                out[f"{section.lower()}.{field}"] = _scalar(value)
+        elif key in ServiceSettings.model_fields:
+            out[key] = _scalar(value)
+    return out
+
+
+def _scalar(text: str) -> Any:
+    try:
+        return YAML(typ="safe").load(text)
+    except YAMLError:
+        return text
+
+
 def load_settings(path: str | None, overrides: dict[str, Any]) -> ServiceSettings:
-    """Settings from an optional YAML file, then `overrides` (flags; dotted keys for nesting)."""
+    """Settings from an optional YAML file, then `UNS_*` environment variables, then
+    `overrides` (command-line flags; dotted keys for nesting)."""
     data: dict[str, Any] = {}
     if path is not None:
         try:
@@ -129,9 +156,8 @@ def load_settings(path: str | None, overrides: dict[str, Any]) -> ServiceSetting
         if loaded is not None and not isinstance(loaded, dict):
             raise SettingsError(f"settings file {path} must be a mapping")
         data = loaded or {}
-    for key, value in overrides.items():
-        if value is None:
-            continue
+    flags = {k: v for k, v in overrides.items() if v is not None}  # None: flag not given
+    for key, value in {**_from_environment(os.environ), **flags}.items():
         target = data
         *parents, last = key.split(".")
         for part in parents:
