@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from uns.errors import SettingsError
-from uns.io.mqtt import BrokerSettings, backoff_delay, ssl_context
+from uns.io.mqtt import BrokerSettings, _Gate, backoff_delay, ssl_context
 
 EPHEMERAL: dict[str, Any] = {
     "clean_start": True
@@ -163,3 +164,44 @@ def test_backoff_doubles_until_capped() -> None:
 def test_backoff_jitter_spans_the_upper_half() -> None:
     assert backoff_delay(4, 0.5, 30.0, rand=lambda: 0.0) == 4.0
     assert backoff_delay(4, 0.5, 30.0, rand=lambda: 1.0) == 8.0
+
+
+# -- handler gate (bounded concurrency without asyncio.Semaphore's quadratic wake-up) ----------
+
+
+async def test_gate_admits_at_most_size_in_arrival_order() -> None:
+    gate = _Gate(2)
+    order: list[int] = []
+
+    async def hold(i: int, release: asyncio.Event) -> None:
+        await gate.acquire()
+        order.append(i)
+        await release.wait()
+        gate.release()
+
+    releases = [asyncio.Event() for _ in range(4)]
+    tasks = [asyncio.create_task(hold(i, releases[i])) for i in range(4)]
+    await asyncio.sleep(0)  # let every task reach the gate
+    assert order == [0, 1]
+    releases[1].set()
+    await tasks[1]
+    await asyncio.sleep(0)
+    assert order == [0, 1, 2]
+    for release in releases:
+        release.set()
+    await asyncio.gather(*tasks)
+    assert order == [0, 1, 2, 3]
+
+
+async def test_gate_cancelled_waiter_gives_its_turn_away() -> None:
+    gate = _Gate(1)
+    await gate.acquire()
+    waiter = asyncio.create_task(gate.acquire())
+    after = asyncio.create_task(gate.acquire())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    gate.release()
+    await after  # the slot went past the cancelled waiter
+    assert waiter.cancelled()
+    gate.release()
+    await gate.acquire()  # and nothing leaked: the slot is free again

@@ -9,7 +9,9 @@ sent only when that handler returns. If it raises, is cancelled, or the connecti
 while it ran, no PUBACK is sent and the broker redelivers the message when the session resumes;
 gmqtt's ack callback then reports our `NotAcknowledgedError` through asyncio's exception
 handler (one "Exception in callback" log line per message), which gmqtt 0.8 offers no way to
-avoid. No gmqtt exception leaves this module: everything becomes `TransportError`.
+avoid. Handlers run concurrently, at most `receive_maximum` at once (mosquitto 2.0 does not
+hold to Receive Maximum under load); the rest wait in arrival order and count in `in_flight`.
+No gmqtt exception leaves this module: everything becomes `TransportError`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import random
 import ssl
 import urllib.parse
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Final
@@ -56,7 +59,7 @@ class BrokerSettings:
     keepalive_s: int = 60
     clean_start: bool = False
     session_expiry_s: int = 3600  # MQTT 5 only; 3.1.1 brokers keep sessions by their own rules
-    receive_maximum: int = 1024  # unacknowledged incoming QoS 1 messages (MQTT 5 only)
+    receive_maximum: int = 1024  # incoming messages handled at once; MQTT 5: unacked QoS 1
     connect_timeout_s: float = 10.0
     publish_timeout_s: float = 10.0
     backoff_min_s: float = 0.5
@@ -217,6 +220,36 @@ class _AckTracker(PersistentStorage):  # type: ignore[misc]
         return len(self._waiters)
 
 
+class _Gate:
+    """At most `size` holders, FIFO. asyncio.Semaphore in 3.11 rescans woken waiters on every
+    release, which turned a 90k-message backlog quadratic (bench/transport_relay.py)."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        try:
+            await future  # release() hands its slot over by resolving this
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # handed a slot while being cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            future = self._waiters.popleft()
+            if not future.done():
+                future.set_result(None)
+                return
+        self._free += 1
+
+
 class _Gmqtt(gmqtt.Client):  # type: ignore[misc]
     """gmqtt's client without its own reconnect (fixed delay, not jittered): ours replaces it."""
 
@@ -258,6 +291,9 @@ class MqttClient:
         self._filters: dict[str, int] = {}
         self._subacks: dict[int, asyncio.Future[tuple[int, ...]]] = {}
         self._handlers: set[asyncio.Task[Any]] = set()
+        # mosquitto 2.0 lets more than Receive Maximum through under load (decisions.md), so
+        # handlers also queue here: at most receive_maximum run, and publish, at once.
+        self._slots = _Gate(s.receive_maximum)
         self._connected = asyncio.Event()
         self._lost = asyncio.Event()
         self._session_present = False
@@ -271,7 +307,7 @@ class MqttClient:
 
     @property
     def in_flight(self) -> int:
-        """Incoming messages whose handler has not finished (QoS 1: not yet acknowledged)."""
+        """Incoming messages not yet handled (running or waiting for a handler slot)."""
         return len(self._handlers)
 
     @property
@@ -469,7 +505,11 @@ class MqttClient:
         self._handlers.add(task)
         try:
             if self._handler is not None:
-                await self._handler(message)
+                await self._slots.acquire()
+                try:
+                    await self._handler(message)
+                finally:
+                    self._slots.release()
         except (Exception, asyncio.CancelledError) as exc:
             if qos == 0:
                 log.warning("handler failed for %s: %r", topic, exc)
