@@ -99,7 +99,9 @@ class Service:
         self._warn = RateLimitedLog()
         # The two queues: raw messages taken but not yet acknowledged (bounded by the MQTT 5
         # receive maximum), and our publishes waiting for the broker's PUBACK.
-        self.stats.gauges["uns_messages_in_flight"] = lambda: float(self._inflight)
+        self.stats.gauges["uns_messages_in_flight"] = lambda: float(
+            self.client.in_flight if self.client else 0  # running and waiting for a slot
+        )
         self.stats.gauges["uns_publishes_pending"] = lambda: float(
             self.client.publishes_pending if self.client else 0
         )
@@ -229,17 +231,19 @@ class Service:
 
     async def _publish(self, out: Outgoing) -> None:
         assert self.client is not None
+        if out.kind == "deadletter" and self.spool is not None:
+            # Spooled before publishing: a redelivery after a failed publish may spool a line
+            # twice, but nothing dead-lettered is ever missing from the spool.
+            try:
+                self.spool.append(out.payload)
+            except OSError as exc:  # a full disk must not stop the stream
+                self._warn.warning("spool", "cannot write the dead-letter spool: %s", exc)
         json = out.kind != "command"
         qos = self.settings.qos if out.qos is None else out.qos
         await self.client.publish(
             out.topic, out.payload, qos, out.retain, CONTENT_TYPE if json else None
         )
         self.stats.published[out.kind] = self.stats.published.get(out.kind, 0) + 1
-        if out.kind == "deadletter" and self.spool is not None:
-            try:
-                self.spool.append(out.payload)
-            except OSError as exc:  # a full disk must not stop the stream: it is published
-                self._warn.warning("spool", "cannot write the dead-letter spool: %s", exc)
 
     def _on_connection_change(self, up: bool) -> None:
         self.stats.connected = up
