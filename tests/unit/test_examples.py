@@ -44,7 +44,7 @@ BROKEN_PROBLEMS = {
     ("sites.yaml", 10, 15, "unknown calendar 'two-shift' (did you mean 'day-shift'?)"),
     ("sites.yaml", 18, 15, "unknown class 'pumpp' (did you mean 'pump'?)"),
     ("sites.yaml", 23, 15, "unknown IANA timezone 'America/Shelbyville'"),
-    ("syntax.yaml", 8, 29, "YAML syntax: mapping values are not allowed here"),
+    ("syntax.yaml", 8, 29, "YAML syntax: mapping values are not allowed"),
 }
 
 # `path:line:col: [level] message (rule)`, as Problem.parsable() prints it.

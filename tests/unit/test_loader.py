@@ -121,7 +121,7 @@ CASES = {
           valve:
             description: Opening: 0 closed, 100 open
         """,
-        (3, 25, "YAML syntax: mapping values are not allowed here", "yaml-syntax"),
+        (3, 25, "YAML syntax: mapping values are not allowed", "yaml-syntax"),
     ),
     "duplicate-key-in-a-mapping": case(
         """\
