@@ -18,6 +18,10 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 Command = Callable[[argparse.Namespace], int]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -32,15 +36,19 @@ def _check(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p.parsable())
         n = len(exc.problems)
-        print(f"{n} problem{'s' if n != 1 else ''} in {args.models}", file=sys.stderr)
+        print(f"{_count(n, 'problem')} in {args.models}", file=sys.stderr)
         return EXIT_PROBLEMS
     equipment = sum(1 for _ in ns.equipment())
     tags = sum(len(n.tags) for n in ns.equipment())
-    print(
-        f"{args.models}: ok: enterprise {ns.enterprise.name!r}, {len(ns.sites)} sites, "
-        f"{equipment} equipment, {tags} tags, {len(ns.bindings)} bindings, "
-        f"{len(ns.context_sources)} context sources, {len(ns.calendars)} calendars"
-    )
+    counts = [
+        _count(len(ns.sites), "site"),
+        f"{equipment} equipment",
+        _count(tags, "tag"),
+        _count(len(ns.bindings), "binding"),
+        _count(len(ns.context_sources), "context source"),
+        _count(len(ns.calendars), "calendar"),
+    ]
+    print(f"{args.models}: ok: enterprise {ns.enterprise.name!r}, {', '.join(counts)}")
     return EXIT_OK
 
 

@@ -291,7 +291,8 @@ class Enricher:
             nothing = sample.value is None and plan.nullable
             value = None if nothing else plan.coerce(sample.value)
             if plan.convert is not None and type(value) in (float, int):
-                value = plan.convert(value)  # type: ignore[arg-type]
+                # 12 significant digits: 853 * 0.1 is 85.3, not 85.30000000000001.
+                value = float(f"{plan.convert(value):.12g}")  # type: ignore[arg-type]
             ts = None
             if sample.timestamp is not None:
                 ts = plan.parse_ts(sample.timestamp, received_ms)
