@@ -250,6 +250,9 @@ class Enricher:
         except DecodeError as exc:
             bad = Rejection(exc.reason, exc.detail)
             return [self.dead_letter(topic, payload, received_ms, bad, binding.name)]
+        if not samples:
+            empty = Rejection("empty_batch", "the batch payload carries no values")
+            return [self.dead_letter(topic, payload, received_ms, empty, binding.name)]
         out: list[Outgoing] = []
         failed: dict[str, list[str]] | None = None
         for sample in samples:

@@ -93,6 +93,7 @@ class Service:
         self.client: MqttClient | None = None
         self._stopping = False
         self._inflight = 0
+        self._drain_failures = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self.subscribed = asyncio.Event()  # set once the first subscription is acknowledged
@@ -226,6 +227,13 @@ class Service:
                 self._inflight,
             )
             return DrainReport(False, self._inflight)
+        if self._drain_failures:
+            log.error(
+                "drain ended with %d message(s) whose publish failed "
+                "(unacknowledged: the broker redelivers them)",
+                self._drain_failures,
+            )
+            return DrainReport(False, self._drain_failures)
         log.info("drained: every message taken in was published and acknowledged")
         return DrainReport(True, 0)
 
@@ -258,6 +266,10 @@ class Service:
         self._idle.clear()
         try:
             await self._handle_one(msg)
+        except BaseException:
+            if self._stopping:
+                self._drain_failures += 1  # taken in but not published: not a clean drain
+            raise
         finally:
             self._inflight -= 1
             if self._inflight == 0:

@@ -355,15 +355,6 @@ def _replace(path: Path, text: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "packet ids leak when the broker kept no session: gmqtt clears its store of unacked "
-        "publishes (_AckTracker.clear) but never frees their packet ids "
-        "(IdGenerator._used_ids), so with a full window in flight at the disconnect even the "
-        "re-subscribe gets no id ('All ids has already used'): the service never reconnects"
-    ),
-)
 async def test_service_publishes_again_after_the_broker_forgot_its_session(
     brokers: Callable[..., TunedMosquitto], unique_topic: str, tmp_path: Path
 ) -> None:
@@ -406,16 +397,6 @@ class _ImpatientSettings(ServiceSettings):
         return dataclasses.replace(super().broker_settings(env), publish_timeout_s=0.5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a drain whose publishes fail (TransportError: no PUBACK within publish_timeout_s) "
-        "reports finished: the failed handlers leave the in-flight count like finished ones, "
-        "so `uns run` exits 0 and logs 'every message taken in was published and "
-        "acknowledged' although those messages were neither (nothing is lost: unacknowledged, "
-        "they are redelivered), instead of exit 3 with their count"
-    ),
-)
 async def test_a_drain_whose_publishes_fail_is_not_reported_finished(
     brokers: Callable[..., TunedMosquitto], unique_topic: str, tmp_path: Path
 ) -> None:

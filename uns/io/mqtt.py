@@ -256,6 +256,14 @@ class _Gmqtt(gmqtt.Client):  # type: ignore[misc]
     async def reconnect(self, delay: bool = False) -> None:
         return None
 
+    def _clear_resend_qos_queue(self) -> None:
+        # The broker kept no session: gmqtt forgets the unacknowledged publishes but not their
+        # packet ids, so a full window would leave no id even to re-subscribe. Free them.
+        ids = self._package_handler.id_generator
+        for mid, _ in self._persistent_storage.get_all():
+            ids.free_id(mid)
+        super()._clear_resend_qos_queue()
+
 
 class MqttClient:
     """A connection to one broker; see the module docstring for the acknowledgement rules.

@@ -99,7 +99,17 @@ def _int_from_text(raw: str) -> int:
     return int(value)
 
 
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what JSON consumers (and orjson) can carry
+
+
 def to_int(raw: object) -> int:
+    value = _to_int(raw)
+    if _INT_MIN <= value <= _INT_MAX:
+        return value
+    raise _bad(raw, "outside the 64-bit integer range")
+
+
+def _to_int(raw: object) -> int:
     if type(raw) is int:
         return raw
     if type(raw) is str:
@@ -115,7 +125,7 @@ def to_int(raw: object) -> int:
     if isinstance(raw, int):
         return int(raw)
     if isinstance(raw, float):
-        return to_int(float(raw))
+        return _to_int(float(raw))
     raise _unsupported(raw, "int")
 
 
