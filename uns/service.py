@@ -293,6 +293,10 @@ class Service:
         assert self.client is not None
         try:
             for out in outs:
+                if self.client.is_stale(
+                    msg
+                ):  # the broker redelivers it: a copy would be a duplicate
+                    raise _RefusedError("connection replaced")
                 await self._publish(out)
         except TransportError:
             stats.publish_failures += 1

@@ -154,6 +154,7 @@ class Message:
     retain: bool
     dup: bool = False  # the broker is redelivering it (an earlier copy was not acknowledged)
     content_type: str | None = None
+    connection: int = 0  # which connection it came on (see MqttClient.is_stale)
 
 
 class NotAcknowledgedError(TransportError):
@@ -323,6 +324,11 @@ class MqttClient:
         """Outgoing QoS 1 messages still waiting for their PUBACK."""
         return int(self._acks.pending)
 
+    def is_stale(self, message: Message) -> bool:
+        """True for a QoS 1 message from a connection that has since been replaced: it can no
+        longer be acknowledged, and the broker redelivers it, so working on it is wasted."""
+        return bool(message.qos) and message.connection != self._generation
+
     async def wait_connected(self) -> None:
         await self._connected.wait()
 
@@ -459,11 +465,16 @@ class MqttClient:
     async def _send_subscribe(self, items: Iterable[tuple[str, int]]) -> None:
         items = list(items)
         future: asyncio.Future[tuple[int, ...]] = asyncio.get_running_loop().create_future()
+        subscriptions = [gmqtt.Subscription(f, qos=q) for f, q in items]
         try:
-            self._subacks[
-                self._client.subscribe([gmqtt.Subscription(f, qos=q) for f, q in items])
-            ] = future
             async with asyncio.timeout(self.settings.connect_timeout_s):
+                while True:
+                    try:
+                        mid = self._client.subscribe(subscriptions)
+                        break
+                    except OverflowError:  # publishes hold every packet id: wait for a PUBACK
+                        await self._acks.wait_freed()
+                self._subacks[mid] = future
                 granted = await future
         except TransportError:
             raise
@@ -508,7 +519,7 @@ class MqttClient:
         content_type = props.get("content_type")  # MQTT 5 properties arrive as lists
         message = Message(
             topic, payload, qos, bool(props.get("retain")), bool(props.get("dup")),
-            content_type[0] if content_type else None,
+            content_type[0] if content_type else None, generation,
         )  # fmt: skip
         self._handlers.add(task)
         try:
