@@ -14,6 +14,7 @@ HERE = Path(__file__).parent
 BENCHES = [
     ["e2e.py"],
     ["transport_relay.py", "--messages", "50000"],
+    ["pipeline_micro.py"],
     ["normalize_micro.py"],
     ["context_micro.py"],
     ["sparkplug_decode.py"],

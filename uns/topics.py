@@ -15,6 +15,7 @@ Raw topic patterns, as written in a binding's `topic:`:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,10 @@ class TopicPattern:
 
     @classmethod
     def parse(cls, text: str) -> TopicPattern:
+        return _parse_pattern(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> TopicPattern:
         if not text:
             raise TopicError("topic pattern is empty")
         if text.startswith("$share/"):
@@ -199,6 +204,11 @@ class TopicPattern:
                     return None
                 out.update(m.groupdict())
         return out if len(levels) == n else None
+
+
+@functools.lru_cache(maxsize=65536)  # frozen values: the loader and validators parse twice
+def _parse_pattern(text: str) -> TopicPattern:
+    return TopicPattern._parse(text)
 
 
 @dataclass(frozen=True, slots=True)

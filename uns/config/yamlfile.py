@@ -28,7 +28,20 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from uns.lint.problem import Position, Problem
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C one unless libyaml is absent
+_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C one unless libyaml is absent
+_IMPLICIT = "?"  # the tag of every scalar written without one: _scalar resolves it
+
+
+class _Loader(_BASE):  # type: ignore[misc]
+    """Leaves implicit tags unresolved: PyYAML's resolver is YAML 1.1 and costs a regex scan
+    per scalar; ours (`_scalar`) is YAML 1.2. An explicit tag (`!!str 12`) is kept."""
+
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            return _IMPLICIT
+        return str(super().resolve(kind, value, implicit))
+
+
 MAX_EXPANDED_NODES = 2_000_000  # what aliases may expand a file to
 
 Loc = tuple[str | int, ...]
@@ -87,7 +100,7 @@ def _duplicate_keys(
 def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse one file; on a syntax error return None and the positioned problem."""
     try:
-        node = yaml.compose(text, Loader=_LOADER)
+        node = yaml.compose(text, Loader=_Loader)
         problems = list(_duplicate_keys(node, path)) if node is not None else []
         if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
             where = Position(path, 1, 1)
@@ -119,20 +132,14 @@ _WORDS: dict[str, Any] = {
     **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), float("-inf")),
     **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
 }
-_STR_TAG = "tag:yaml.org,2002:str"
-_YAML11 = yaml.resolver.Resolver()  # what libyaml's loader resolved plain scalars by
 
 
 def _scalar(node: ScalarNode) -> Any:
     text: str = node.value
     if node.style:  # quoted, literal or folded: always text
         return text
-    if (
-        node.tag == _STR_TAG
-        and (_INT.fullmatch(text) or _FLOAT.fullmatch(text))
-        and _YAML11.resolve(ScalarNode, text, (True, False)) != _STR_TAG  # type: ignore[no-untyped-call]
-    ):
-        return text  # YAML 1.1 would not call this text on its own: it was written `!!str 12`
+    if node.tag != _IMPLICIT:
+        return text  # an explicit `!!str 12`; other tags are not part of the model format
     if text in _WORDS:
         return _WORDS[text]
     first = text[0]

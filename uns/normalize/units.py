@@ -129,6 +129,11 @@ def compile_conversion(
             raise UnitError(f"{name} must be finite, got {number!r}")
     if scale == 0:
         raise UnitError("scale must not be 0")
+    return _compile(src, dst, float(scale), float(offset))
+
+
+@functools.lru_cache(maxsize=4096)  # a model reuses a handful of unit pairs many times
+def _compile(src: str | None, dst: str | None, scale: float, offset: float) -> Conversion | None:
     for unit in (src, dst):
         if unit is not None:
             _parse(unit)
