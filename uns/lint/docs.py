@@ -77,7 +77,7 @@ jobs:
       # Gate breaking namespace changes against the target branch.
       - run: git worktree add /tmp/base origin/${{ github.base_ref }}
         if: github.event_name == 'pull_request'
-      - run: uns diff /tmp/base/models models/
+      - run: uns diff base/models models/
         if: github.event_name == 'pull_request'
 ```
 
