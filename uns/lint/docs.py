@@ -75,7 +75,7 @@ jobs:
       - uses: github/codeql-action/upload-sarif@v3
         with: {sarif_file: uns-lint.sarif}
       # Gate breaking namespace changes against the target branch.
-      - run: git worktree add /tmp/base origin/${{ github.base_ref }}
+      - run: git worktree add base origin/${{ github.base_ref }}
         if: github.event_name == 'pull_request'
       - run: uns diff base/models models/
         if: github.event_name == 'pull_request'
