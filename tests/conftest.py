@@ -2,13 +2,13 @@
 
 Broker: tests marked `broker` run against a real mosquitto on a free loopback port with a
 generated config, like aiomqtt's test setup. Without the binary they are skipped locally and
-fail under CI (CI=true), so a missing broker can never make the suite quietly green.
+fail under any non-empty CI (tests/prerequisites.py), so a missing broker can never make the
+suite quietly green.
 Topics: `unique_topic` gives every test its own prefix, so retained messages never leak.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.prerequisites import in_ci, require
 
 RUN_TOKEN = secrets.token_hex(4)
 
@@ -120,12 +122,7 @@ def start_mosquitto(
 
 
 def _require_mosquitto() -> None:
-    if find_mosquitto() is not None:
-        return
-    message = "mosquitto not found on PATH or in /usr/sbin"
-    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}:
-        pytest.fail(f"{message} (required when CI is set)")
-    pytest.skip(message)
+    require(find_mosquitto() is not None, "mosquitto not found on PATH or in /usr/sbin")
 
 
 @pytest.fixture(scope="session")
@@ -172,5 +169,5 @@ def unique_topic(request: pytest.FixtureRequest) -> str:
 settings.register_profile(
     "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False
 )
-if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}:
+if in_ci():
     settings.load_profile("ci")

@@ -8,6 +8,7 @@ package is not installed.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.prerequisites import require
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -72,7 +74,7 @@ def test_demo_with_embedded_mosquitto() -> None:
 
 @pytest.mark.usefixtures("broker")
 def test_demo_with_amqtt_in_process() -> None:
-    pytest.importorskip("amqtt.broker")
+    require(importlib.util.find_spec("amqtt") is not None, "amqtt is not installed")
     code, out, err = finish(uns("demo", "--duration", "5", env={"UNS_DEMO_BROKER": "amqtt"}))
     assert code == 0, err
     assert "against amqtt at mqtt://127.0.0.1:" in out

@@ -7,8 +7,8 @@ subscribe through uns.io.mqtt.MqttClient and feed a SparkplugHost directly; the 
 whole service and reads the governed tree.
 
 Needs `node` and `npm`; `npm ci` runs once per session. Without them, or when `npm ci`
-fails, the tests skip locally and fail under CI=true. Every wait is on an event or on a line
-from the peer, under a timeout.
+fails, the tests skip locally and fail under any non-empty CI (tests/prerequisites.py). Every
+wait is on an event or on a line from the peer, under a timeout.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.integration.harness import Sink
+from tests.prerequisites import unavailable
 from uns.codec.sparkplug import DataType
 from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings
@@ -49,22 +50,12 @@ DEVICE_METRICS = {
 _ids = itertools.count()
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _unavailable(message: str) -> None:
-    if _in_ci():
-        pytest.fail(f"{message} (required when CI is set)")
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def node_binary() -> str:
     """`node`, with the peer's locked dependencies installed by `npm ci` (once per session)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        _unavailable("node and npm are needed for the Tahu edge node peer")
+        unavailable("node and npm are needed for the Tahu edge node peer")
     assert node is not None
     assert npm is not None
     try:
@@ -76,9 +67,9 @@ def node_binary() -> str:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        _unavailable("npm ci for tests/peers/tahu timed out")
+        unavailable("npm ci for tests/peers/tahu timed out")
     if done.returncode != 0:
-        _unavailable(f"npm ci for tests/peers/tahu failed: {done.stderr[-2000:]}")
+        unavailable(f"npm ci for tests/peers/tahu failed: {done.stderr[-2000:]}")
     return node
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import find_mosquitto
+from tests.prerequisites import require
 from uns.errors import TransportError
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
 
@@ -90,8 +91,9 @@ def make_pki(d: Path) -> Pki:
 @pytest.fixture
 def tls_broker(tmp_path: Path) -> Iterator[tuple[int, Pki]]:
     binary = find_mosquitto()
-    if binary is None or shutil.which("openssl") is None:
-        pytest.skip("needs mosquitto and openssl")
+    require(binary is not None, "mosquitto not found on PATH or in /usr/sbin")
+    require(shutil.which("openssl") is not None, "openssl is needed to make the test certificates")
+    assert binary is not None
     pki = make_pki(tmp_path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

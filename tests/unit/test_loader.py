@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from tests.prerequisites import require
 from uns.config.assets import TagMapSpec
 from uns.config.loader import load_model, load_model_lenient
 from uns.errors import ModelError
@@ -27,9 +28,7 @@ from uns.lint.problem import Problem
 from uns.namespace import Namespace
 
 HAVE_UNITS = importlib.util.find_spec("uns.normalize.units") is not None
-needs_units = pytest.mark.skipif(
-    not HAVE_UNITS, reason="uns.normalize.units is not in the tree yet (unit checks need pint)"
-)
+
 
 BASE = {
     "enterprise.yaml": """\
@@ -594,9 +593,9 @@ def test_mistake_is_reported_at_its_place(tmp_path: Path, c: Case) -> None:
     check(tmp_path, c)
 
 
-@needs_units
 @pytest.mark.parametrize("c", list(UNIT_CASES.values()), ids=list(UNIT_CASES))
 def test_unit_mistake_is_reported_at_its_place(tmp_path: Path, c: Case) -> None:
+    require(HAVE_UNITS, "uns.normalize.units is missing (unit checks need pint)")
     check(tmp_path, c)
 
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.prerequisites import require
 from uns.codec import regen_sparkplug
 
 
 def _require_grpc_tools() -> None:
-    if importlib.util.find_spec("grpc_tools") is not None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("grpcio-tools is not installed; CI must install the dev extras")
-    pytest.skip("grpcio-tools is not installed (pip install -e '.[dev]')")
+    require(
+        importlib.util.find_spec("grpc_tools") is not None,
+        "grpcio-tools is not installed (pip install -e '.[dev]')",
+    )
 
 
 def test_checked_in_generated_code_matches_a_fresh_generation() -> None:
