@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from uns.config.settings import ServiceSettings
@@ -45,15 +46,19 @@ class DrainReport:
 
 
 class RateLimitedLog:
-    """At most one line per key per interval, with the number of lines held back."""
+    """At most one line per key per interval, with the number of lines held back.
+    `clock` gives monotonic seconds (tests pass their own)."""
 
-    def __init__(self, interval_s: float = 10.0) -> None:
+    def __init__(
+        self, interval_s: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.interval_s = interval_s
+        self._clock = clock
         self._last: dict[str, float] = {}
         self._held: dict[str, int] = {}
 
     def warning(self, key: str, msg: str, *args: object) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if now - self._last.get(key, -1e9) < self.interval_s:
             self._held[key] = self._held.get(key, 0) + 1
             return

@@ -153,6 +153,7 @@ def test_kepware_batch_with_unknown_id_publishes_good_values_and_dead_letters_th
                 {"id": "L9.OV9.TT1", "v": 1, "q": True},
                 {"id": "L9.OV9.Nope", "v": 2, "q": True},
                 {"id": "L8.OV9.TT1", "v": 3, "q": True},
+                {"id": "no-dots-at-all", "v": 4, "q": True},
             ],
         }
     )
@@ -160,9 +161,12 @@ def test_kepware_batch_with_unknown_id_publishes_good_values_and_dead_letters_th
     kinds = sorted((o.kind, o.reason) for o in outs)
     assert kinds == [
         ("deadletter", "unknown_code"),
+        ("deadletter", "unknown_id"),
         ("deadletter", "unknown_raw_tag"),
         ("enriched", None),
     ]
+    [unknown_id] = [orjson.loads(o.payload) for o in outs if o.reason == "unknown_id"]
+    assert "'no-dots-at-all'" in unknown_id["detail"]
 
 
 def test_records_with_explicit_timestamp_format_in_site_time(enricher: Enricher) -> None:
