@@ -6,8 +6,9 @@ Scenarios, all in one run so their ratios are comparable on a noisy shared machi
 - `uns-<N>`: the real service (`python -m uns run`) with N bindings, at full speed (QoS 1);
 - `latency-<rate>`: the service with 100 bindings at a steady rate, p50/p99 end to end.
 
-Reported per scenario: msg/s, messages lost and duplicated, the service's (or relay's) CPU
-seconds and CPU microseconds per message, and for the latency scenario the percentiles.
+Reported per scenario: msg/s, messages lost, duplicated and reordered, the service's (or
+relay's) CPU seconds and CPU microseconds per message, and for the latency scenario the
+percentiles. A scenario that loses or reorders messages makes the run exit 1 (bench/accounting.py).
 The publisher and throughput sink are the raw-MQTT ones of bench/transport_relay.py, so they are
 never the bottleneck. Results: bench/results/e2e.json (summarised in docs/performance.md).
 
@@ -31,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 import transport_relay as tr  # a sibling script, not a package
+from accounting import Arrivals, account, verdict
 
 SELF = str(Path(__file__).resolve())
 ROOT = Path(SELF).parent.parent
@@ -180,11 +182,11 @@ async def latency_sink(port: int, count: int, deadline_s: float) -> None:
     await reader.readexactly(5)
     tr.emit(ready=True)
     latencies: list[float] = []
-    seen: set[int] = set()
+    arrivals = Arrivals(count)
     buf = b""
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(deadline_s):
-            while len(seen) < count:
+            while arrivals.unique < count:
                 data = await reader.read(262144)
                 if not data:
                     break
@@ -200,8 +202,9 @@ async def latency_sink(port: int, count: int, deadline_s: float) -> None:
                             at += 2
                         value = value_of(buf[at:nxt])
                         seq, sent_mod = divmod(value, 10**12)
-                        if seq not in seen:
-                            seen.add(seq)
+                        before = arrivals.unique
+                        arrivals.arrive(buf[body + 2 : body + 2 + tlen], seq)
+                        if arrivals.unique > before:  # first arrival of this message
                             latencies.append((now_us % 10**12 - sent_mod) / 1000)
                     pos = nxt
                 buf = buf[pos:]
@@ -213,7 +216,7 @@ async def latency_sink(port: int, count: int, deadline_s: float) -> None:
 
     # A summary, not the raw list: one JSON line the parent can read.
     tr.emit(
-        unique=len(seen),
+        **arrivals.summary(),
         p50_ms=pct(0.50),
         p99_ms=pct(0.99),
         max_ms=round(lat[-1], 2) if lat else None,
@@ -324,10 +327,7 @@ async def throughput(name: str, args: argparse.Namespace, mosquitto: str) -> dic
     elapsed = (sunk["last_ns"] - published["start_ns"]) / 1e9 if sunk["received"] else 0
     return {
         "scenario": name,
-        "messages": n,
-        "received": sunk["received"],
-        "lost": n - sunk["unique"],
-        "duplicates": sunk["received"] - sunk["unique"],
+        **account(n, sunk),
         "msg_per_s": round(sunk["unique"] / elapsed) if elapsed else 0,
         "cpu_s": round(cpu, 2),
         "cpu_us_per_msg": round(cpu / max(1, sunk["unique"]) * 1e6, 1),
@@ -361,8 +361,7 @@ async def latency(args: argparse.Namespace, mosquitto: str) -> dict[str, Any]:
         "scenario": f"latency-{rate}",
         "rate": rate,
         "seconds": seconds,
-        "messages": total,
-        "lost": total - sunk["unique"],
+        **account(total, sunk),
         "p50_ms": sunk["p50_ms"],
         "p99_ms": sunk["p99_ms"],
         "max_ms": sunk["max_ms"],
@@ -403,7 +402,7 @@ async def parent_main(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(summary))
-    return 0
+    return verdict(results)
 
 
 def parse_args() -> argparse.Namespace:

@@ -12,6 +12,7 @@ seconds (utime+stime from /proc, sampled when the relay is subscribed and again 
 sink is done, so start-up is excluded) and CPU microseconds per relayed message, which is
 steadier than msg/s on a shared 2-core machine. The "direct" variant has no relay: the sink
 subscribes to bench/raw/# and shows what publisher + broker + sink manage on their own.
+A variant that loses or reorders messages (bench/accounting.py) makes the run exit 1, naming it.
 
 Run from the repository root:  .venv/bin/python bench/transport_relay.py [--messages 100000]
 Results go to bench/results/transport.json. Every child process is killed on exit.
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from accounting import Arrivals, account, verdict  # a sibling module (bench/ runs as scripts)
 
 SELF = str(Path(__file__).resolve())
 ROOT = Path(SELF).parent.parent
@@ -164,14 +167,14 @@ async def sink_main(port: int, count: int, filt: str, idle_s: float, deadline_s:
     if (await reader.readexactly(5))[4] != 1:
         raise SystemExit("SUBACK refused")
     emit(ready=True)
-    seen = bytearray(count)
-    received = unique = first_ns = last_ns = 0
+    arrivals = Arrivals(count)
+    first_ns = last_ns = 0
     buf = b""
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(deadline_s):
-            while unique < count:
+            while arrivals.unique < count:
                 # Idle only counts once traffic has started; before that the deadline applies.
-                async with asyncio.timeout(idle_s if received else None):
+                async with asyncio.timeout(idle_s if arrivals.received else None):
                     data = await reader.read(262144)
                 if not data:
                     break
@@ -196,15 +199,11 @@ async def sink_main(port: int, count: int, filt: str, idle_s: float, deadline_s:
                         if head & 0x06:
                             acks.append(b"\x40\x02" + buf[at : at + 2])
                             at += 2
-                        seq = seq_of(buf[at:nxt])
-                        received += 1
-                        if not seen[seq]:
-                            seen[seq] = 1
-                            unique += 1
+                        arrivals.arrive(buf[body + 2 : body + 2 + tlen], seq_of(buf[at:nxt]))
                     pos = nxt
                 buf = buf[pos:]
                 writer.write(b"".join(acks))
-    emit(received=received, unique=unique, first_ns=first_ns, last_ns=last_ns)
+    emit(**arrivals.summary(), first_ns=first_ns, last_ns=last_ns)
     writer.close()
 
 
@@ -479,10 +478,7 @@ async def run_variant(variant: str, args: argparse.Namespace, mosquitto: str) ->
     n = args.messages
     result: dict[str, Any] = {
         "variant": variant,
-        "messages": n,
-        "received": sunk["received"],
-        "lost": n - sunk["unique"],
-        "duplicates": sunk["received"] - sunk["unique"],
+        **account(n, sunk),
         "broker_cpu_s": round(broker_cpu, 2),
     }
     if published and sunk["received"]:
@@ -544,7 +540,7 @@ async def parent_main(args: argparse.Namespace) -> int:
         "results": runs,
     }
     write_report(Path(args.output), report)
-    return 0
+    return verdict(runs)
 
 
 def write_report(out: Path, report: dict[str, Any]) -> None:
