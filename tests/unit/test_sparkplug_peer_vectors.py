@@ -32,6 +32,8 @@ from uns.codec.sparkplug import (
     SparkplugPayload,
     SparkplugTemplate,
     decode_payload,
+    encode_state,
+    parse_state,
 )
 from uns.errors import DecodeError
 
@@ -154,7 +156,17 @@ def _manifest(peer: str) -> dict[str, Any]:
 
 
 def _vectors() -> list[tuple[str, dict[str, Any]]]:
-    return [(peer, v) for peer in ("tahu-js", "pysparkplug") for v in _manifest(peer)["vectors"]]
+    """The protobuf payload vectors (STATE messages are JSON: see _states)."""
+    return [
+        (peer, v)
+        for peer in ("tahu-js", "pysparkplug")
+        for v in _manifest(peer)["vectors"]
+        if v.get("message") != "State"
+    ]
+
+
+def _states() -> list[dict[str, Any]]:
+    return [v for v in _manifest("pysparkplug")["vectors"] if v.get("message") == "State"]
 
 
 def _birth_datatypes(peer: str) -> Callable[[str | None, int | None], int | None]:
@@ -262,3 +274,11 @@ def test_every_recorded_finding_names_a_vector_that_exists() -> None:
     for peer, file, name in PEER_WROTE:
         [vector] = [v for v in _manifest(peer)["vectors"] if v["file"] == file]
         assert name in [m.get("name") for m in vector["payload"]["metrics"]], (peer, file, name)
+
+
+@pytest.mark.parametrize("vector", _states(), ids=lambda v: v["file"])
+def test_peer_state_reads_as_written_and_ours_says_the_same(vector: dict[str, Any]) -> None:
+    data = (PEERS / "pysparkplug" / vector["file"]).read_bytes()
+    spec = vector["payload"]
+    assert parse_state(data) == (spec["online"], spec["timestamp"])
+    assert json.loads(encode_state(spec["online"], spec["timestamp"])) == json.loads(data)

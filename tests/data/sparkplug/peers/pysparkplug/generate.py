@@ -70,11 +70,14 @@ def main(out_dir: Path) -> None:
     for vector in manifest["vectors"]:
         spec = vector["payload"]
         message = getattr(sp, vector["message"])
-        payload = message(
-            timestamp=spec["timestamp"],
-            seq=spec["seq"],
-            metrics=tuple(_metric(m) for m in spec["metrics"]),
-        )
+        if message is sp.State:
+            payload = sp.State(timestamp=spec["timestamp"], online=spec["online"])
+        else:
+            payload = message(
+                timestamp=spec["timestamp"],
+                seq=spec["seq"],
+                metrics=tuple(_metric(m) for m in spec["metrics"]),
+            )
         data = payload.encode(include_dtypes=vector["include_dtypes"])
         (out_dir / vector["file"]).write_bytes(data)
 
