@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from uns import __version__
-from uns.errors import ModelError, UnsError
+from uns.errors import UnsError
+from uns.model.problem import ModelError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

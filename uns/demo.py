@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
     from uns.config.settings import ServiceSettings
     from uns.io.mqtt import Message, MqttClient
-    from uns.namespace import Namespace
+    from uns.model.namespace import Namespace
     from uns.service import Service
     from uns.simulator import RawMessage, Simulator
 

@@ -1,16 +1,12 @@
 """The exception hierarchy.
 
-Startup errors (bad settings, bad model) are exceptions raised early and printed by the CLI.
+Startup errors (bad settings, bad model) are exceptions raised early and printed by the CLI;
+`ModelError` lives beside `Problem` in `uns.model.problem`, so this module imports nothing.
 Per-message failures are values (`Rejected`) in the pipeline; the codecs raise `DecodeError`
 with a stable reason code that becomes the dead-letter reason.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from uns.lint.problem import Problem
 
 
 class UnsError(Exception):
@@ -44,11 +40,3 @@ class SettingsError(UnsError):
 
 class TransportError(UnsError):
     """The MQTT transport failed (connect refused, lost connection, publish not acknowledged)."""
-
-
-class ModelError(UnsError):
-    """One or more problems in the YAML asset model, each with file:line:col."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(p.parsable() for p in problems))

@@ -32,13 +32,13 @@ from uns.context.mes import MesReader, apply_update
 from uns.context.production import ContextStore
 from uns.context.shifts import ShiftResolver
 from uns.errors import DecodeError, UnitError
-from uns.namespace import Binding, ContextSource, Namespace, Node, Tag
+from uns.model.namespace import Binding, ContextSource, Namespace, Node, Tag
+from uns.model.trie import IndexHit, TopicIndex
 from uns.normalize.quality import compile_quality_parser
 from uns.normalize.timestamps import compile_timestamp_parser, format_utc_ms
 from uns.normalize.units import compile_conversion
 from uns.normalize.values import compile_coercer
 from uns.sparkplug import HostActions, SparkplugHost
-from uns.topics import IndexHit, TopicIndex
 
 Decoder = Callable[[bytes], list[RawSample]]
 Kind = Literal["enriched", "deadletter", "command"]
@@ -408,15 +408,7 @@ class Enricher:
         )
 
     def _asset(self, node: Node) -> dict[str, str]:
-        asset = {"enterprise": self.ns.enterprise.name}
-        chain = []
-        cursor: Node | None = node
-        while cursor is not None:
-            chain.append(cursor)
-            cursor = cursor.parent
-        for n in reversed(chain):
-            asset[n.level] = n.name
-        return asset
+        return self.ns.asset_levels(node)
 
     def _ts_parser(
         self, owner: int, fmt: str | None, site: str

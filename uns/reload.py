@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from uns.config.loader import load_model_lenient
-from uns.lint.problem import Position, Problem
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
+from uns.model.problem import Position, Problem
 
 log = logging.getLogger(__name__)
 

@@ -25,11 +25,11 @@ from uns.context.production import ContextStore
 from uns.errors import TransportError
 from uns.io.mqtt import Message, MqttClient, backoff_delay
 from uns.metrics import Stats
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
+from uns.model.topics import minimal_filters
 from uns.pipeline import Enricher, Outgoing, Rejection
 from uns.replay import Spool
 from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
-from uns.topics import minimal_filters
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json"

@@ -49,12 +49,14 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from uns.codec.sparkplug import DataType, SparkplugMetric, SparkplugPayload, encode_payload
-from uns.config.assets import TagMapSpec
 from uns.context.shifts import ShiftResolver
 from uns.errors import UnitError, UnsError
-from uns.namespace import Binding, ContextSource, Namespace, Node, Tag
+from uns.model.namespace import Binding, ContextSource, Namespace, Node, Tag
+from uns.model.specs import TagMapSpec
+from uns.model.template import Template
+from uns.model.topics import LITERAL, MULTI, SINGLE, TopicPattern
+from uns.model.trie import TopicIndex
 from uns.normalize.units import compile_conversion
-from uns.topics import LITERAL, MULTI, SINGLE, Template, TopicIndex, TopicPattern
 
 __all__ = [
     "INVALID_REASONS",

@@ -26,7 +26,7 @@ from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings
 from uns.errors import TransportError
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.service import Service
 
 MODEL = Path(__file__).parent.parent / "data" / "models" / "plant" / "model.yaml"

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from uns.config.loader import load_model
-from uns.diff import NamespaceDiff, diff_namespaces, diff_to_json, format_diff_text
+from uns.lint.diff import NamespaceDiff, diff_namespaces, diff_to_json, format_diff_text
 
 BASE = """
 enterprise: {name: acme}

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from uns.lint.commands import rule_descriptions
 from uns.lint.formats import format_github, format_json, format_sarif, format_text, summary
-from uns.lint.problem import Position, Problem
+from uns.model.problem import Position, Problem
 
 P1 = Problem(
     Position("models/a b.yaml", 3, 7),

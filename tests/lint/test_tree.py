@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from uns.config.loader import load_model
-from uns.treeview import governed_tree, render_tree
+from uns.lint.treeview import governed_tree, render_tree
 
 MODEL = """
 enterprise: {name: acme, topics: {prefix: v1}}

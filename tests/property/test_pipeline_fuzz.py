@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from tests.mqtt_filters import filter_matches
 from uns.codec.sparkplug import (
     DataType,
     MessageType,
@@ -30,10 +31,9 @@ from uns.codec.sparkplug import (
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.errors import DecodeError
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.pipeline import Enricher, Outgoing
 from uns.sparkplug import SparkplugHost
-from uns.topics import filter_matches
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "plant"
 NS: Namespace = load_model(MODEL)

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from uns.config.calendars import WeeklyShift, calendar_adapter
 from uns.context.shifts import ShiftResolver
+from uns.model.calendars import WeeklyShift, calendar_adapter
 
 DAY_MS = 86_400_000
 YEAR_2026 = (

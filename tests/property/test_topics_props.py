@@ -7,8 +7,10 @@ import contextlib
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.mqtt_filters import filter_matches
 from uns.errors import TopicError
-from uns.topics import TopicIndex, TopicPattern, UnsTopic, filter_matches, minimal_filters
+from uns.model.topics import TopicPattern, UnsTopic, minimal_filters
+from uns.model.trie import TopicIndex
 
 level = st.sampled_from(["a", "b", "c", "L1", "x"])
 filter_level = st.sampled_from(["a", "b", "c", "+"])

@@ -17,7 +17,7 @@ import pytest
 from uns.cli import main
 from uns.config.loader import load_model, load_model_lenient
 from uns.context.production import ContextStore
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.pipeline import Enricher
 
 ROOT = Path(__file__).resolve().parents[2]

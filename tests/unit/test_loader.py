@@ -21,11 +21,10 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from tests.prerequisites import require
-from uns.config.assets import TagMapSpec
 from uns.config.loader import load_model, load_model_lenient
-from uns.errors import ModelError
-from uns.lint.problem import Problem
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
+from uns.model.problem import ModelError, Problem
+from uns.model.specs import TagMapSpec
 
 HAVE_UNITS = importlib.util.find_spec("uns.normalize.units") is not None
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings
+from uns.model.topics import minimal_filters
 from uns.service import Service
-from uns.topics import minimal_filters
 
 ROOT = Path(__file__).parent.parent.parent
 PLANT = ROOT / "tests" / "data" / "models" / "plant"

@@ -9,19 +9,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from uns.config.calendars import (
-    Calendar,
-    RotationCalendar,
-    WeeklyCalendar,
-    calendar_adapter,
-    parse_calendar,
-)
 from uns.context.shifts import (
     CoverageIssue,
     ShiftInstance,
     ShiftResolver,
     cycle_days,
     find_gaps_and_overlaps,
+)
+from uns.model.calendars import (
+    Calendar,
+    RotationCalendar,
+    WeeklyCalendar,
+    calendar_adapter,
+    parse_calendar,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

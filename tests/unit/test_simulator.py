@@ -23,7 +23,7 @@ from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.context.shifts import ShiftResolver
 from uns.errors import UnsError
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.pipeline import Enricher
 from uns.simulator import INVALID_REASONS, RawMessage, Simulator, auto_clock_offset_ms
 from uns.sparkplug import SparkplugHost

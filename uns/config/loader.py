@@ -28,17 +28,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from uns.config.assets import (
-    LEVEL_VOCABULARY,
-    BindingSpec,
-    ClassSpec,
-    ContextSourceSpec,
-    EnterpriseSpec,
-    NodeSpec,
-    SiteSpec,
-    TagMapSpec,
-)
-from uns.config.calendars import CALENDAR_MODELS, Calendar, parse_calendar
 from uns.config.yamlfile import (
     YamlDoc,
     key_position,
@@ -48,9 +37,10 @@ from uns.config.yamlfile import (
     suggest,
     validation_problems,
 )
-from uns.errors import ModelError, TopicError, UnitError
-from uns.lint.problem import Position, Problem
-from uns.namespace import (
+from uns.errors import TopicError, UnitError
+from uns.model.calendars import CALENDAR_MODELS, Calendar, parse_calendar
+from uns.model.namespace import (
+    MAX_ENUMERATION,
     AssetClass,
     Binding,
     ContextSource,
@@ -59,12 +49,23 @@ from uns.namespace import (
     Site,
     Tag,
 )
+from uns.model.problem import ModelError, Position, Problem
+from uns.model.specs import (
+    LEVEL_VOCABULARY,
+    BindingSpec,
+    ClassSpec,
+    ContextSourceSpec,
+    EnterpriseSpec,
+    NodeSpec,
+    SiteSpec,
+    TagMapSpec,
+)
+from uns.model.template import NamePattern, Template
+from uns.model.topics import TopicPattern, check_level
 from uns.normalize.timestamps import compile_timestamp_parser
 from uns.normalize.units import check_unit, compile_conversion
-from uns.topics import NamePattern, Template, TopicPattern, check_level
 
 SECTIONS = ("enterprise", "classes", "calendars", "sites", "bindings", "context")
-MAX_ENUMERATION = 10_000  # static checks of mapped bindings give up beyond this many paths
 
 
 @dataclass

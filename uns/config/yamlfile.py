@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from uns.lint.problem import Position, Problem
+from uns.model.problem import Position, Problem
 
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C one unless libyaml is absent
 _IMPLICIT = "?"  # the tag of every scalar written without one: _scalar resolves it

@@ -14,9 +14,9 @@ from typing import Literal
 import orjson
 
 from uns.codec.payloads import MISSING, compile_field_path
-from uns.config.assets import ContextSourceSpec
 from uns.context.production import ContextKey, ContextStore
 from uns.errors import DecodeError
+from uns.model.specs import ContextSourceSpec
 
 TimestampParser = Callable[[object, int], int | None]
 

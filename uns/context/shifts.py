@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Literal, NamedTuple
 
-from uns.config.calendars import DAY_NAMES, RotationCalendar, WeeklyCalendar
+from uns.model.calendars import DAY_NAMES, RotationCalendar, WeeklyCalendar
 
 __all__ = [
     "CoverageIssue",

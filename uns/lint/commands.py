@@ -1,5 +1,5 @@
 """`uns lint`, `uns tree` and `uns diff`: argument parsing and output; the logic lives in
-`uns.lint.runner`, `uns.treeview` and `uns.diff`.
+`uns.lint.runner`, `uns.lint.treeview` and `uns.lint.diff`.
 
 Exit codes (as `uns.cli`): 0 clean, 1 problems (lint errors, or warnings with `--strict`; a
 breaking diff), 2 usage errors or unreadable input (missing directory, bad lint config).
@@ -23,7 +23,7 @@ from uns.lint.formats import (
     format_text,
     summary,
 )
-from uns.lint.problem import Level, Problem
+from uns.model.problem import Level, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -111,7 +111,7 @@ def tree_command(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     from uns.config.loader import load_model_lenient
-    from uns.treeview import governed_tree, render_tree
+    from uns.lint.treeview import governed_tree, render_tree
 
     if _missing(args.models, err):
         return EXIT_USAGE
@@ -136,7 +136,7 @@ def diff_command(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     from uns.config.loader import load_model
-    from uns.diff import diff_namespaces, diff_to_json, format_diff_text
+    from uns.lint.diff import diff_namespaces, diff_to_json, format_diff_text
 
     if _missing(args.old, err) or _missing(args.new, err):
         return EXIT_USAGE

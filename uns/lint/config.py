@@ -31,8 +31,8 @@ from uns.config.yamlfile import (
     validation_problems,
 )
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Position, Problem
 from uns.lint.rules import LOADER_RULES, RULES
+from uns.model.problem import Level, Position, Problem
 
 CONFIG_RULE = "lint-config"
 LEVELS: tuple[Level, ...] = get_args(Level)

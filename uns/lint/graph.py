@@ -42,10 +42,10 @@ from typing import Any
 
 import networkx as nx
 
-from uns.lint.problem import Position
-from uns.lint.targets import BindingTargets, resolve_bindings, template_regex
-from uns.namespace import Binding, ContextSource, Namespace, Node
-from uns.topics import Template
+from uns.lint.targets import BindingTargets, resolve_bindings
+from uns.model.namespace import Binding, ContextSource, Namespace, Node
+from uns.model.problem import Position
+from uns.model.template import template_regex
 
 ENTERPRISE = "enterprise"
 _TAG_SLOT = "\x00"  # never in a loaded name (check_level rejects NUL): marks the tag level
@@ -84,15 +84,12 @@ class ModelGraph:
     bindings: list[BindingTargets]
     sources: Mapping[str, Sequence[str]] = field(default_factory=dict)
     _slots: dict[int, str] = field(default_factory=dict)  # id(node) -> topic with a tag slot
-    _layout: list[Template] | None = None
 
     def topic_slot(self, node: Node) -> str:
         """The governed topic of `node` with NUL where the tag goes (cached per node)."""
         slot = self._slots.get(id(node))
         if slot is None:
-            if self._layout is None:
-                self._layout = [Template.parse(s) for s in self.ns.layout.source.split("/")]
-            slot = "/".join(governed_levels(self.ns, node, _TAG_SLOT, self._layout))
+            slot = "/".join(self.ns.governed_levels(node, _TAG_SLOT))
             self._slots[id(node)] = slot
         return slot
 
@@ -107,30 +104,6 @@ class ModelGraph:
         """Where `key:` is written at or after `start` (for entries the loader keeps no
         position of, such as a binding's `tags:` entries); `start` if not found."""
         return locate_key(self.sources.get(start.path, ()), start, key)
-
-
-def governed_levels(
-    ns: Namespace, node: Node, tag: str, layout: Sequence[Template] | None = None
-) -> list[str]:
-    """`Namespace.governed_topic` without validation (lint must survive bad names)."""
-    values: dict[str, str] = {"enterprise": ns.enterprise.name, "tag": tag}
-    cursor: Node | None = node
-    while cursor is not None:
-        values[cursor.level] = cursor.name
-        cursor = cursor.parent
-    prefix = ns.enterprise.topics.prefix
-    levels = prefix.split("/") if prefix else []
-    if layout is None:
-        layout = [Template.parse(s) for s in ns.layout.source.split("/")]
-    for part in layout:
-        fields = part.fields
-        if len(fields) == 1 and len(part.source) == len(fields[0]) + 2:
-            value = values.get(fields[0])  # a whole-level placeholder: no regex needed
-            if value is not None:
-                levels.append(value)
-        elif all(f in values for f in fields):
-            levels.append(part.render(values))
-    return levels
 
 
 def locate_key(lines: Sequence[str], start: Position, key: str, window: int = 400) -> Position:

@@ -10,11 +10,9 @@ report "ambiguous" rather than "unreachable": the milder claim when unsure.
 
 from __future__ import annotations
 
-import re
+from uns.model.template import PLACEHOLDER, NamePattern, fill
+from uns.model.topics import LITERAL, MULTI, PARTIAL, SINGLE, PatternLevel, TopicPattern
 
-from uns.topics import LITERAL, MULTI, PARTIAL, SINGLE, NamePattern, PatternLevel, TopicPattern
-
-_CAPTURE = re.compile(r"\{[^{}]*\}")
 _ANY, _STAR = object(), object()
 Glob = tuple[object, ...]  # characters (str) or _ANY / _STAR
 
@@ -22,7 +20,7 @@ Glob = tuple[object, ...]  # characters (str) or _ANY / _STAR
 def _glob(text: str) -> Glob:
     out: list[object] = []
     pos = 0
-    for m in _CAPTURE.finditer(text):
+    for m in PLACEHOLDER.finditer(text):
         out += list(text[pos : m.start()])
         out += [_ANY, _STAR]  # one or more characters
         pos = m.end()
@@ -59,7 +57,7 @@ def _globs_meet(a: Glob, b: Glob) -> bool:
 
 
 def _shape(text: str) -> str:
-    return _CAPTURE.sub("{}", text)
+    return fill(text, "{}")
 
 
 def _level_overlap(a: PatternLevel, b: PatternLevel) -> bool:

@@ -23,9 +23,9 @@ from pathlib import Path
 from uns.config.loader import load_model_lenient
 from uns.lint.config import LintConfig, default_config
 from uns.lint.graph import ModelGraph, build_graph
-from uns.lint.problem import Problem
 from uns.lint.rules import LOADER_RULES, RULES
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
+from uns.model.problem import Problem
 
 _DIRECTIVE = re.compile(
     r"#\s*uns-lint\s+(disable-line|disable-next-line|disable-file)\b((?:\s+rule:[\w-]+)*)"

@@ -18,15 +18,13 @@ Everything here is pure; positions of `tags:` entries are resolved later by the 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from uns.config.loader import MAX_ENUMERATION
-from uns.namespace import Binding, Namespace, Node
-from uns.topics import LITERAL, MULTI, SINGLE, Template, TopicPattern
-
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+from uns.model.namespace import MAX_ENUMERATION, Binding, Namespace, Node
+from uns.model.template import Template, fill, template_regex
+from uns.model.topics import LITERAL, MULTI, SINGLE, TopicPattern
+from uns.model.trie import TopicIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +64,6 @@ class BindingTargets:
             for t in self.tags.get(id(eq.node), ()):
                 if t.known and not t.shadowed:
                     yield eq, t
-
-
-def template_regex(source: str, multi: frozenset[str] = frozenset()) -> re.Pattern[str]:
-    """A regex for the texts a template can render: captures take any text (no '/' unless
-    they are multi-level captures)."""
-    out, pos = [], 0
-    for m in _PLACEHOLDER.finditer(source):
-        out.append(re.escape(source[pos : m.start()]))
-        any_text = ".+" if m.group(1) in multi else "[^/]+"
-        out.append(f"(?P<{m.group(1)}>{any_text})")
-        pos = m.end()
-    out.append(re.escape(source[pos:]))
-    return re.compile("".join(out), re.DOTALL)
 
 
 @dataclass(slots=True)
@@ -175,7 +160,7 @@ class _Resolver:
     ) -> list[TagTarget]:
         if b.tag_map is not None:
             # With `tag: "{x}"` the tags table key is the raw value of capture x.
-            whole = _whole_capture(b.tag)
+            whole = b.tag.whole_capture
             return [
                 TagTarget(
                     tm.tag, raw, eq_definite, tm.tag in known, ((whole, raw),) if whole else ()
@@ -194,7 +179,7 @@ class _Resolver:
             rx = template_regex(tpl.source)
             names = [t for t in known if rx.fullmatch(t)]
             self._class_tag_cache[key] = names
-        whole = _whole_capture(tpl)
+        whole = tpl.whole_capture
         return [TagTarget(t, "*", False, True, ((whole, t),) if whole else ()) for t in names]
 
     @staticmethod
@@ -220,17 +205,12 @@ class _Resolver:
         return out
 
 
-def _whole_capture(tpl: Template) -> str | None:
-    """The capture name when the template is exactly one capture (`{raw_tag}`)."""
-    if len(tpl.fields) == 1 and tpl.source == "{" + tpl.fields[0] + "}":
-        return tpl.fields[0]
-    return None
-
-
 def resolve_bindings(ns: Namespace) -> list[BindingTargets]:
     """The reach of every binding of the namespace, in declaration order."""
     r = _Resolver(ns)
-    trie = PatternTrie(ns.bindings)
+    trie: TopicIndex[Binding] = TopicIndex()
+    for b in ns.bindings:
+        trie.add(b.pattern, b)
     out = []
     for b in ns.bindings:
         eqs, mapped = r.equipment(b)
@@ -253,6 +233,13 @@ def resolve_bindings(ns: Namespace) -> list[BindingTargets]:
 _UNKNOWN = "\x01"  # a raw value no literal or partial level of another pattern accepts
 
 
+class _Unknown(dict[str, str]):
+    """Capture values where a missing capture reads as `_UNKNOWN`."""
+
+    def __missing__(self, key: str) -> str:
+        return _UNKNOWN
+
+
 def raw_topic(pattern: TopicPattern, captures: Mapping[str, str]) -> list[str]:
     """The raw topic levels selecting these capture values; unknown captures get a value no
     literal matches, so only wildcard levels of other patterns accept it."""
@@ -263,7 +250,7 @@ def raw_topic(pattern: TopicPattern, captures: Mapping[str, str]) -> list[str]:
         elif lvl.kind in (SINGLE, MULTI):
             levels.append(captures.get(lvl.capture or "", _UNKNOWN))
         else:
-            levels.append(_PLACEHOLDER.sub(lambda m: captures.get(m.group(1), _UNKNOWN), lvl.text))
+            levels.append(fill(lvl.text, _Unknown(captures)))
     return levels
 
 
@@ -272,69 +259,6 @@ def _shadow(b: Binding, eq: EquipmentTarget, t: TagTarget, winners: list[Binding
     if any(w.pattern.match(levels) is not None for w in winners):
         return replace(t, shadowed=True)
     return t
-
-
-@dataclass(slots=True)
-class _TrieNode:
-    literal: dict[str, _TrieNode] = field(default_factory=dict)
-    wild: _TrieNode | None = None
-    here: list[Binding] = field(default_factory=list)
-    multi: list[Binding] = field(default_factory=list)
-
-
-class PatternTrie:
-    """Finds the bindings whose raw topic patterns may overlap a given pattern, without
-    comparing all pairs (partial levels are treated as wildcards here, so callers that need
-    exactness confirm with `uns.lint.patterns.topics_overlap`)."""
-
-    def __init__(self, bindings: list[Binding]) -> None:
-        self._root = _TrieNode()
-        for b in bindings:
-            node = self._root
-            for lvl in b.pattern.levels:
-                if lvl.kind == MULTI:
-                    node.multi.append(b)
-                    break
-                if lvl.kind == LITERAL:
-                    node = node.literal.setdefault(lvl.text, _TrieNode())
-                else:
-                    if node.wild is None:
-                        node.wild = _TrieNode()
-                    node = node.wild
-            else:
-                node.here.append(b)
-
-    def overlapping(self, pattern: TopicPattern) -> list[Binding]:
-        out: list[Binding] = []
-        stack: list[tuple[_TrieNode, int]] = [(self._root, 0)]
-        levels = pattern.levels
-        while stack:
-            node, i = stack.pop()
-            out += node.multi
-            if i == len(levels):
-                out += node.here
-                continue
-            lvl = levels[i]
-            if lvl.kind == MULTI:
-                out += _everything(node)
-                continue
-            if lvl.kind == LITERAL:
-                child = node.literal.get(lvl.text)
-                if child is not None:
-                    stack.append((child, i + 1))
-            else:
-                stack += [(c, i + 1) for c in node.literal.values()]
-            if node.wild is not None:
-                stack.append((node.wild, i + 1))
-        return out
-
-
-def _everything(node: _TrieNode) -> list[Binding]:
-    out = [*node.here]
-    for child in (*node.literal.values(), *([node.wild] if node.wild else [])):
-        out += child.multi
-        out += _everything(child)
-    return out
 
 
 def _enumerable(b: Binding) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 from tests.lint.common import check
 from uns.lint.patterns import topic_covers, topics_overlap
-from uns.topics import TopicPattern
+from uns.model.topics import TopicPattern
 
 RULE = "binding-ambiguous"
 HEAD = """

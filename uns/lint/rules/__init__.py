@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
 from uns.lint.rules import (
     binding_ambiguous,
     binding_unknown_tag,
@@ -39,6 +38,7 @@ from uns.lint.rules import (
     unused_calendar,
     unused_class,
 )
+from uns.model.problem import Level, Problem
 
 
 class RuleModule(Protocol):

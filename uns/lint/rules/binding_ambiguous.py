@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
 from uns.lint.patterns import id_covers, ids_overlap, topic_covers, topics_overlap
-from uns.lint.problem import Level, Problem
-from uns.namespace import Binding
-from uns.topics import LITERAL
+from uns.model.namespace import Binding
+from uns.model.problem import Level, Problem
+from uns.model.topics import LITERAL
 
 ID = "binding-ambiguous"
 DEFAULT_LEVEL: Level = "error"

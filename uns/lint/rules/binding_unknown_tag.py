@@ -25,8 +25,8 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
 from uns.lint.rules.duplicate_topic import raw_position
+from uns.model.problem import Level, Problem
 
 ID = "binding-unknown-tag"
 DEFAULT_LEVEL: Level = "error"

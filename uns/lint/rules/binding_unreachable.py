@@ -24,8 +24,8 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
 from uns.lint.rules.binding_ambiguous import buckets, covered
+from uns.model.problem import Level, Problem
 
 ID = "binding-unreachable"
 DEFAULT_LEVEL: Level = "error"

@@ -47,7 +47,6 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from uns.config.calendars import RotationCalendar, WeeklyCalendar
 from uns.context.shifts import (
     CoverageIssue,
     ShiftInstance,
@@ -57,7 +56,8 @@ from uns.context.shifts import (
 )
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Position, Problem
+from uns.model.calendars import RotationCalendar, WeeklyCalendar
+from uns.model.problem import Level, Position, Problem
 
 ID = "calendar-coverage"
 DEFAULT_LEVEL: Level = "error"

@@ -29,8 +29,8 @@ from pydantic import Field
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
-from uns.namespace import Node
+from uns.model.namespace import Node
+from uns.model.problem import Level, Problem
 
 ID = "cross-site-tags"
 DEFAULT_LEVEL: Level = "warning"

@@ -28,8 +28,8 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph, tag_id
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Position, Problem
-from uns.namespace import Binding
+from uns.model.namespace import Binding
+from uns.model.problem import Level, Position, Problem
 
 ID = "duplicate-topic"
 DEFAULT_LEVEL: Level = "error"

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Position, Problem
+from uns.model.problem import Level, Position, Problem
 
 ID = "forbidden-characters"
 DEFAULT_LEVEL: Level = "error"

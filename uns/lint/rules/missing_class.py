@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
+from uns.model.problem import Level, Problem
 
 ID = "missing-class"
 DEFAULT_LEVEL: Level = "warning"

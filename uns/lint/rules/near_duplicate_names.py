@@ -45,7 +45,7 @@ from pydantic import Field
 from uns.lint.graph import ModelGraph
 from uns.lint.names import abbreviates, close_pairs, digits, fold, stem
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Position, Problem
+from uns.model.problem import Level, Position, Problem
 
 ID = "near-duplicate-names"
 DEFAULT_LEVEL: Level = "warning"

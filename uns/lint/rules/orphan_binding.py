@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
+from uns.model.problem import Level, Problem
 
 ID = "orphan-binding"
 DEFAULT_LEVEL: Level = "error"

@@ -23,7 +23,7 @@ from pydantic import Field
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
+from uns.model.problem import Level, Problem
 
 ID = "topic-depth"
 DEFAULT_LEVEL: Level = "error"

@@ -27,8 +27,8 @@ from collections.abc import Iterator
 from uns.errors import UnitError
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
-from uns.namespace import Tag
+from uns.model.namespace import Tag
+from uns.model.problem import Level, Problem
 from uns.normalize.units import compile_conversion
 
 ID = "unit-consistency"

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph, calendar_id
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
+from uns.model.problem import Level, Problem
 
 ID = "unused-calendar"
 DEFAULT_LEVEL: Level = "warning"

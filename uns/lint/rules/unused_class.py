@@ -24,7 +24,7 @@ import networkx as nx
 
 from uns.lint.graph import ModelGraph, class_id
 from uns.lint.options import RuleOptions
-from uns.lint.problem import Level, Problem
+from uns.model.problem import Level, Problem
 
 ID = "unused-class"
 DEFAULT_LEVEL: Level = "warning"

@@ -1,4 +1,4 @@
-"""Topic value types: governed UNS topics, raw topic patterns with named captures, templates.
+"""Topic value types: governed UNS topics and raw topic patterns with named captures.
 
 Everything here is pure and validated on construction. Errors name the segment that is wrong
 ("segment 3 '{li ne}' ...") rather than just "invalid topic".
@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from uns.errors import TopicError
+from uns.model.template import CAPTURE_NAME, compile_inline
 
-CAPTURE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 # Characters that must never appear inside one level of any topic we publish.
 _FORBIDDEN_IN_LEVEL = frozenset("+#/\x00")
 MAX_TOPIC_BYTES = 65535
@@ -62,35 +59,6 @@ class UnsTopic:
 
     def __str__(self) -> str:
         return "/".join(self.levels)
-
-
-def _compile_inline(text: str, what: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
-    """Compile text with `{name}` placeholders into an anchored regex, or None if it is literal."""
-    names: list[str] = []
-    literals: list[str] = []
-    regex: list[str] = []
-    pos = 0
-    for m in _PLACEHOLDER.finditer(text):
-        name = m.group(1)
-        if not CAPTURE_NAME.fullmatch(name):
-            raise TopicError(
-                f"{what}: capture {{{name}}} must be lower-case letters, digits and '_'"
-            )
-        if name in names:
-            raise TopicError(f"{what}: capture {{{name}}} appears twice")
-        literals.append(text[pos : m.start()])
-        regex.append(re.escape(literals[-1]))
-        # Non-greedy so "{a}.{b}" splits at the first separator; the last capture takes the rest.
-        regex.append(f"(?P<{name}>.+?)")
-        names.append(name)
-        pos = m.end()
-    literals.append(text[pos:])
-    if any("{" in lit or "}" in lit for lit in literals):
-        raise TopicError(f"{what}: unbalanced '{{' or '}}'")
-    if not names:
-        return None, ()
-    regex.append(re.escape(literals[-1]))
-    return re.compile("".join(regex), re.DOTALL), tuple(names)
 
 
 # Segment kinds, ordered by specificity (higher is more specific).
@@ -144,7 +112,7 @@ class TopicPattern:
             elif "\x00" in raw:
                 raise TopicError(f"{what}: contains NUL")
             else:
-                regex, names = _compile_inline(raw, what)
+                regex, names = compile_inline(raw, what)
                 if regex is None:
                     levels.append(PatternLevel(LITERAL, raw))
                 elif raw == "{" + names[0] + "}":
@@ -209,154 +177,6 @@ class TopicPattern:
 @functools.lru_cache(maxsize=65536)  # frozen values: the loader and validators parse twice
 def _parse_pattern(text: str) -> TopicPattern:
     return TopicPattern._parse(text)
-
-
-@dataclass(frozen=True, slots=True)
-class NamePattern:
-    """A pattern for ids inside batch payloads, e.g. `{line}.{asset}.{raw_tag}` for Kepware."""
-
-    source: str
-    regex: re.Pattern[str] | None
-    captures: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, text: str) -> NamePattern:
-        if not text:
-            raise TopicError("id pattern is empty")
-        regex, names = _compile_inline(text, f"id pattern {text!r}")
-        return cls(text, regex, names)
-
-    def match(self, name: str) -> dict[str, str] | None:
-        if self.regex is None:
-            return {} if name == self.source else None
-        m = self.regex.fullmatch(name)
-        return m.groupdict() if m else None
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """Text with `{name}` placeholders, rendered from captured values."""
-
-    source: str
-    fields: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, text: str) -> Template:
-        _, names = _compile_inline(text, f"template {text!r}")
-        return cls(text, names)
-
-    def render(self, values: Mapping[str, str]) -> str:
-        if not self.fields:
-            return self.source
-        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.source)
-
-
-V = TypeVar("V")
-
-
-@dataclass(slots=True)
-class _TrieNode(Generic[V]):
-    literal: dict[str, _TrieNode[V]] = field(default_factory=dict)
-    wild: _TrieNode[V] | None = None  # SINGLE and PARTIAL levels (PARTIAL checked at the end)
-    multi: list[tuple[TopicPattern, int, V]] = field(default_factory=list)
-    here: list[tuple[TopicPattern, int, V]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class IndexHit(Generic[V]):
-    pattern: TopicPattern
-    value: V
-    captures: dict[str, str]
-    order: int  # declaration order, the tie-breaker
-
-
-class TopicIndex(Generic[V]):
-    """Finds the most specific pattern for a topic, at a cost independent of the pattern count.
-
-    A trie over pattern levels prunes candidates; the few that reach a leaf are matched fully and
-    the winner is the highest `specificity`, then the earliest added (declaration order). Results
-    are cached per exact topic (bounded), so steady traffic costs one dict lookup.
-    """
-
-    def __init__(self, cache_size: int = 100_000) -> None:
-        self._root: _TrieNode[V] = _TrieNode()
-        self._count = 0
-        self._cache: dict[str, IndexHit[V] | None] = {}
-        self._cache_size = cache_size
-
-    def add(self, pattern: TopicPattern, value: V) -> None:
-        node = self._root
-        entry = (pattern, self._count, value)
-        self._count += 1
-        self._cache.clear()
-        for lvl in pattern.levels:
-            if lvl.kind == MULTI:
-                node.multi.append(entry)
-                return
-            if lvl.kind == LITERAL:
-                node = node.literal.setdefault(lvl.text, _TrieNode())
-            else:
-                if node.wild is None:
-                    node.wild = _TrieNode()
-                node = node.wild
-        node.here.append(entry)
-
-    def __len__(self) -> int:
-        return self._count
-
-    def candidates(self, topic: str) -> Iterator[IndexHit[V]]:
-        """Every pattern that matches, in no particular order."""
-        levels = topic.split("/")
-        stack: list[tuple[_TrieNode[V], int]] = [(self._root, 0)]
-        while stack:
-            node, depth = stack.pop()
-            entries = node.multi if depth < len(levels) else [*node.multi, *node.here]
-            for pattern, order, value in entries:
-                caps = pattern.match(levels)
-                if caps is not None:
-                    yield IndexHit(pattern, value, caps, order)
-            if depth < len(levels):
-                child = node.literal.get(levels[depth])
-                if child is not None:
-                    stack.append((child, depth + 1))
-                if node.wild is not None:
-                    stack.append((node.wild, depth + 1))
-
-    def lookup(self, topic: str) -> IndexHit[V] | None:
-        try:
-            return self._cache[topic]
-        except KeyError:
-            pass
-        hit = max(
-            self.candidates(topic),
-            key=lambda h: (h.pattern.specificity, -h.order),
-            default=None,
-        )
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()  # cheap bound; steady traffic refills it at once
-        self._cache[topic] = hit
-        return hit
-
-
-def filter_matches(filter_: str, topic: str) -> bool:
-    """MQTT filter matching (`+`, `#`, `$share/group/` prefix), for subscriptions we hold."""
-    if filter_.startswith("$share/"):
-        parts = filter_.split("/", 2)
-        if len(parts) < 3:
-            return False
-        filter_ = parts[2]
-    f_levels = filter_.split("/")
-    t_levels = topic.split("/")
-    if topic.startswith("$") and f_levels[0] in ("+", "#"):
-        return False  # MQTT: wildcards at the first level never match $-topics
-    for i, f in enumerate(f_levels):
-        if f == "#":
-            return True
-        if i >= len(t_levels):
-            return False
-        if f != "+" and f != t_levels[i]:
-            return False
-    return len(f_levels) == len(t_levels)
 
 
 @dataclass(slots=True)

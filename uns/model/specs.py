@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from uns.topics import NamePattern, Template, TopicPattern
+from uns.model.template import NamePattern, Template
+from uns.model.topics import TopicPattern
 
 # ISA-95 equipment levels below the enterprise (IEC 62264-1 role-based equipment hierarchy):
 # discrete (line > cell), batch (process_cell > unit), continuous (production_unit),

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from uns.lint.graph import governed_levels
-from uns.namespace import Namespace, Tag
+from uns.model.namespace import Namespace, Tag
 
 _SLOT = "\x00"
 
@@ -32,7 +31,7 @@ def governed_tree(ns: Namespace, site: str | None = None) -> TreeNode:
         if site is not None and node.site != site:
             continue
         assert node.asset_class is not None
-        levels = governed_levels(ns, node, _SLOT)
+        levels = ns.governed_levels(node, _SLOT)
         where = [lvl for lvl in levels if _SLOT not in lvl]
         cursor = root
         cursor.tag_count += len(node.tags)

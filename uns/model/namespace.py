@@ -7,21 +7,22 @@ names, so nothing derived from a raw message can reach the governed tree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from uns.config.assets import (
+from uns.model.calendars import Calendar
+from uns.model.problem import Position
+from uns.model.specs import (
     BindingSpec,
     ContextSourceSpec,
     EnterpriseSpec,
     TagMapSpec,
 )
-from uns.lint.problem import Position
-from uns.topics import NamePattern, Template, TopicPattern, UnsTopic
+from uns.model.template import NamePattern, Template
+from uns.model.topics import TopicPattern, UnsTopic
 
-if TYPE_CHECKING:
-    from uns.config.calendars import Calendar
+MAX_ENUMERATION = 10_000  # static checks of mapped bindings give up beyond this many paths
 
 Path = tuple[str, ...]  # node names below the enterprise: ("cologne", "bottling", "line-1")
 
@@ -134,11 +135,14 @@ class Namespace:
         return self.enterprise.levels
 
     @property
-    def layout(self) -> Template:
-        text = self.enterprise.topics.layout or "/".join(
+    def layout_source(self) -> str:
+        return self.enterprise.topics.layout or "/".join(
             ["{enterprise}", *(f"{{{lvl}}}" for lvl in self.levels), "{tag}"]
         )
-        return Template.parse(text)
+
+    @property
+    def layout(self) -> Template:
+        return Template.parse(self.layout_source)
 
     def equipment(self) -> Iterator[Node]:
         """Every node that has a class (and so tags)."""
@@ -147,20 +151,39 @@ class Namespace:
     def node(self, path_text: str) -> Node | None:
         return self.nodes.get(tuple(path_text.split("/")))
 
-    def governed_topic(self, node: Node, tag: str) -> UnsTopic:
-        """The governed topic of one tag: layout levels a branch lacks are left out."""
-        values: dict[str, str] = {"enterprise": self.enterprise.name, "tag": tag}
+    def asset_levels(self, node: Node) -> dict[str, str]:
+        """`{"enterprise": ..., <level>: <name>, ...}` from the site down to `node`: the asset
+        object of a governed message, and the values its governed topic is rendered from."""
+        chain = []
         cursor: Node | None = node
         while cursor is not None:
-            values[cursor.level] = cursor.name
+            chain.append(cursor)
             cursor = cursor.parent
+        values = {"enterprise": self.enterprise.name}
+        for n in reversed(chain):
+            values[n.level] = n.name
+        return values
+
+    def governed_levels(self, node: Node, tag: str) -> list[str]:
+        """The levels of one tag's governed topic, unvalidated (lint must survive bad names):
+        the prefix, then each layout level whose placeholders the branch has values for."""
+        values = self.asset_levels(node)
+        values.setdefault("tag", tag)
         prefix = self.enterprise.topics.prefix
         levels = prefix.split("/") if prefix else []
-        for segment in self.layout.source.split("/"):
-            part = Template.parse(segment)
-            if all(f in values for f in part.fields):
+        for part in _layout_parts(self.layout_source):
+            whole = part.whole_capture
+            if whole is not None:
+                value = values.get(whole)  # a whole-level placeholder: no regex needed
+                if value is not None:
+                    levels.append(value)
+            elif all(f in values for f in part.fields):
                 levels.append(part.render(values))
-        return UnsTopic(tuple(levels))
+        return levels
+
+    def governed_topic(self, node: Node, tag: str) -> UnsTopic:
+        """The governed topic of one tag: layout levels a branch lacks are left out."""
+        return UnsTopic(tuple(self.governed_levels(node, tag)))
 
     def deadletter_topic(self, reason: str) -> UnsTopic:
         prefix = self.enterprise.topics.prefix
@@ -168,3 +191,9 @@ class Namespace:
             {"enterprise": self.enterprise.name, "reason": reason}
         )
         return UnsTopic.parse(f"{prefix}/{text}" if prefix else text)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout_parts(source: str) -> tuple[Template, ...]:
+    """The layout parsed level by level (the same few layouts serve every tag)."""
+    return tuple(Template.parse(segment) for segment in source.split("/"))

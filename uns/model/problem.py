@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from uns.errors import UnsError
+
 Level = Literal["error", "warning", "info"]
 
 
@@ -40,3 +42,11 @@ class Problem:
         """`path:line:col: [level] message (rule)` like yamllint's parsable format."""
         suffix = f" ({self.rule})" if self.rule else ""
         return f"{self.pos}: [{self.level}] {self.message}{suffix}"
+
+
+class ModelError(UnsError):
+    """One or more problems in the YAML asset model, each with file:line:col."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(p.parsable() for p in problems))

@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from uns.lint.graph import governed_levels
 from uns.lint.targets import resolve_bindings
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 
 _SLOT = "\x00"
 
@@ -71,7 +70,7 @@ def governed_topics(ns: Namespace) -> dict[str, TopicInfo]:
             sources.setdefault(key, set()).add(f"{bt.binding.name}|{eq.codes}|{raw}")
     out: dict[str, TopicInfo] = {}
     for node in ns.equipment():
-        slot = "/".join(governed_levels(ns, node, _SLOT))
+        slot = "/".join(ns.governed_levels(node, _SLOT))
         for name, tag in node.tags.items():
             topic = slot.replace(_SLOT, name)
             src = frozenset(sources.get((id(node), name), ()))
