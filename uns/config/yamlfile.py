@@ -32,7 +32,7 @@ _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C one unless l
 _IMPLICIT = "?"  # the tag of every scalar written without one: _scalar resolves it
 
 
-class _Loader(_BASE):  # type: ignore[misc]
+class _ComposeLoader(_BASE):  # type: ignore[misc]
     """Leaves implicit tags unresolved: PyYAML's resolver is YAML 1.1 and costs a regex scan
     per scalar; ours (`_scalar`) is YAML 1.2. An explicit tag (`!!str 12`) is kept."""
 
@@ -100,7 +100,7 @@ def _duplicate_keys(
 def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse one file; on a syntax error return None and the positioned problem."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_ComposeLoader)
         problems = list(_duplicate_keys(node, path)) if node is not None else []
         if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
             where = Position(path, 1, 1)

@@ -23,25 +23,39 @@ Through the discriminated union `Calendar` every error `loc` starts with the kin
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time
+from collections.abc import Mapping, Sequence
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
-    PlainSerializer,
     Tag,
     TypeAdapter,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import InitErrorDetails
+
+from uns.model.calendar_fields import (
+    CODE_RX,
+    DAY_NAMES,
+    MODEL_CONFIG,
+    OFF,
+    ClockTime,
+    CrewValue,
+    DayName,
+    Loc,
+    LocalDate,
+    ShiftName,
+    check_name,
+    duplicates,
+    name_error,
+    parse_days,
+    parse_pattern,
+    raise_problems,
+)
 
 __all__ = [
     "CALENDAR_MODELS",
@@ -60,174 +74,6 @@ __all__ = [
     "parse_calendar",
 ]
 
-DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-# Index = datetime.date.weekday(): Monday is 0.
-DAY_NAMES: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-OFF = "-"
-"""The pattern character for a day off."""
-
-_TIME_RX = re.compile(r"(\d{2}):(\d{2})")
-_DATE_RX = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NAME_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_CODE_RX = re.compile(r"[A-Za-z0-9]")
-_DAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(DAY_NAMES)}
-_MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True)
-
-Loc = tuple[str | int, ...]
-
-
-# -- scalar parsers (BeforeValidators: they see the raw YAML value) ---------------------------
-
-
-def _parse_time(value: object) -> time:
-    """A local time of day written "HH:MM" (24-hour clock)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        # YAML 1.1 parsers read an unquoted 06:00 as the base-60 number 360.
-        raise ValueError(f'time {value} is a number; write it as a quoted "HH:MM" string')
-    if not isinstance(value, str):
-        raise ValueError(f'time must be a "HH:MM" string, not {type(value).__name__}')
-    m = _TIME_RX.fullmatch(value.strip())
-    if m is None:
-        raise ValueError(
-            f'time "{value}" is not "HH:MM" (two-digit hour and minute, 24-hour clock)'
-        )
-    hour, minute = int(m[1]), int(m[2])
-    if hour == 24 and minute == 0:
-        raise ValueError('time "24:00" does not exist; midnight is "00:00"')
-    if hour > 23 or minute > 59:
-        raise ValueError(f'time "{value}" is out of range 00:00..23:59')
-    return time(hour, minute)
-
-
-def _parse_date(value: object) -> date:
-    """A local calendar date written "YYYY-MM-DD" (YAML may already have made it a date)."""
-    if isinstance(value, datetime):  # a datetime is a date subclass: reject it explicitly
-        raise ValueError(f'"{value}" has a time of day; write the date only, as "YYYY-MM-DD"')
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or _DATE_RX.fullmatch(value.strip()) is None:
-        raise ValueError(f'date "{value}" is not "YYYY-MM-DD"')
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ValueError(f'date "{value}" does not exist: {exc}') from None
-
-
-def _parse_day(token: str) -> int:
-    index = _DAY_INDEX.get(token.strip().lower())
-    if index is None:
-        raise ValueError(f'unknown day "{token.strip()}"; use {", ".join(DAY_NAMES)}')
-    return index
-
-
-def _parse_days(value: object) -> tuple[DayName, ...]:
-    """Day names and ranges ("mon-fri", "fri-mon" wraps) as a list or one comma-separated string.
-
-    Returns the days in week order; a day named twice (directly or through ranges) is an error
-    because it is almost always a typo for another day.
-    """
-    if isinstance(value, str):
-        tokens = value.split(",")
-    elif isinstance(value, list | tuple) and all(isinstance(t, str) for t in value):
-        tokens = list(value)
-    else:
-        raise ValueError('days must be a list of day names or ranges, like [mon, wed] or "mon-fri"')
-    if not any(t.strip() for t in tokens):
-        raise ValueError("days is empty; list at least one day or remove the shift")
-    seen: list[int] = []
-    for token in tokens:
-        first, sep, last = token.partition("-")
-        if sep:
-            lo, hi = _parse_day(first), _parse_day(last)
-            span = [(lo + k) % 7 for k in range((hi - lo) % 7 + 1)]
-        else:
-            span = [_parse_day(token)]
-        for day in span:
-            if day in seen:
-                raise ValueError(f'day "{DAY_NAMES[day]}" is listed more than once')
-            seen.append(day)
-    return tuple(DAY_NAMES[d] for d in sorted(seen))
-
-
-def _name_error(value: str, what: str) -> str | None:
-    if _NAME_RX.fullmatch(value) is None:
-        return (
-            f'{what} "{value}" must start with a letter or digit and contain only letters, '
-            "digits, '.', '_' and '-' (at most 64 characters)"
-        )
-    return None
-
-
-def _check_name(value: str, what: str) -> str:
-    if (error := _name_error(value, what)) is not None:
-        raise ValueError(error)
-    return value
-
-
-def _parse_pattern(value: object) -> str:
-    """A rotation pattern; whitespace only groups days for reading and is dropped."""
-    if not isinstance(value, str):
-        raise ValueError(f'a pattern must be a string like "DDNN--", not {type(value).__name__}')
-    compact = "".join(value.split())
-    if not compact:
-        raise ValueError("pattern is empty; write one character per day of the cycle")
-    return compact
-
-
-def _crew_value(value: object) -> int | str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return _parse_pattern(value)
-    raise ValueError(
-        "a crew is given a day offset into `pattern` (an integer) or its own pattern (a string)"
-    )
-
-
-ClockTime = Annotated[
-    time,
-    BeforeValidator(_parse_time),
-    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
-]
-"""Local wall-clock time of day, "HH:MM"."""
-
-LocalDate = Annotated[
-    date,
-    BeforeValidator(_parse_date),
-    PlainSerializer(lambda d: d.isoformat(), return_type=str),
-]
-"""Local calendar date, "YYYY-MM-DD"."""
-
-ShiftName = Annotated[str, Field(min_length=1)]
-CrewValue = Annotated[int | str, BeforeValidator(_crew_value)]
-
-
-def _raise(problems: Sequence[tuple[Loc, str, object]]) -> None:
-    """Raise every cross-field problem at once, each at its own location below the field."""
-    if problems:
-        raise ValidationError.from_exception_data(
-            "Calendar",
-            [
-                InitErrorDetails(type="value_error", loc=loc, input=value, ctx={"error": msg})
-                for loc, msg, value in problems
-            ],
-        )
-
-
-def _duplicates(items: Iterable[tuple[int, object]], what: str) -> list[tuple[Loc, str, object]]:
-    """A problem at each repeat of a key, naming the (0-based) item it repeats."""
-    first: dict[object, int] = {}
-    problems: list[tuple[Loc, str, object]] = []
-    for index, key in items:
-        shown = f'"{key}"' if isinstance(key, str) else str(key)
-        if key in first:
-            msg = f"{what} {shown} is listed twice (first as item {first[key]})"
-            problems.append(((index,), msg, key))
-        else:
-            first[key] = index
-    return problems
-
-
 # -- shared pieces -----------------------------------------------------------------------------
 
 
@@ -239,7 +85,7 @@ class CalendarException(BaseModel):
     each worked by the crew the pattern puts on it. `shifts: []` closes the date, like a holiday.
     """
 
-    model_config = _MODEL_CONFIG
+    model_config = MODEL_CONFIG
 
     date: LocalDate
     shifts: tuple[ShiftName, ...]
@@ -247,19 +93,19 @@ class CalendarException(BaseModel):
     @field_validator("shifts")
     @classmethod
     def _unique_shifts(cls, shifts: tuple[str, ...]) -> tuple[str, ...]:
-        _raise(_duplicates(enumerate(shifts), "shift"))
+        raise_problems(duplicates(enumerate(shifts), "shift"))
         return shifts
 
 
 def _check_holidays(holidays: tuple[date, ...]) -> tuple[date, ...]:
-    _raise(_duplicates(enumerate(holidays), "holiday"))
+    raise_problems(duplicates(enumerate(holidays), "holiday"))
     return holidays
 
 
 def _check_exceptions(
     exceptions: tuple[CalendarException, ...], info: ValidationInfo
 ) -> tuple[CalendarException, ...]:
-    problems = _duplicates(((i, e.date) for i, e in enumerate(exceptions)), "exception date")
+    problems = duplicates(((i, e.date) for i, e in enumerate(exceptions)), "exception date")
     holidays = set(info.data.get("holidays", ()))
     shifts = info.data.get("shifts")  # absent when the shifts themselves failed validation
     names = {s.name for s in shifts} if shifts is not None else None
@@ -275,7 +121,7 @@ def _check_exceptions(
                 known = ", ".join(sorted(names))
                 msg = f'unknown shift "{name}" (declared: {known})'
                 problems.append(((i, "shifts", j), msg, name))
-    _raise(problems)
+    raise_problems(problems)
     return exceptions
 
 
@@ -284,9 +130,9 @@ def _check_unique_names(shifts: Sequence[WeeklyShift | RotationShift]) -> None:
         raise ValueError("a calendar needs at least one shift")
     problems = [
         ((i, "name"), msg, v)
-        for (i,), msg, v in _duplicates(((i, s.name) for i, s in enumerate(shifts)), "shift name")
+        for (i,), msg, v in duplicates(((i, s.name) for i, s in enumerate(shifts)), "shift name")
     ]
-    _raise(problems)
+    raise_problems(problems)
 
 
 # -- weekly ------------------------------------------------------------------------------------
@@ -299,17 +145,17 @@ class WeeklyShift(BaseModel):
     day (22:00-06:00). `days` are the weekdays the shift STARTS on (default: every day).
     """
 
-    model_config = _MODEL_CONFIG
+    model_config = MODEL_CONFIG
 
     name: Annotated[str, Field(min_length=1)]
     start: ClockTime
     end: ClockTime
-    days: Annotated[tuple[DayName, ...], BeforeValidator(_parse_days)] = DAY_NAMES
+    days: Annotated[tuple[DayName, ...], BeforeValidator(parse_days)] = DAY_NAMES
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_name(value, "shift name")
+        return check_name(value, "shift name")
 
     @field_validator("end")
     @classmethod
@@ -322,7 +168,7 @@ class WeeklyShift(BaseModel):
 class WeeklyCalendar(BaseModel):
     """The same shifts every week; holidays and exceptions override single dates."""
 
-    model_config = _MODEL_CONFIG
+    model_config = MODEL_CONFIG
 
     kind: Literal["weekly"]
     shifts: tuple[WeeklyShift, ...]
@@ -355,7 +201,7 @@ class WeeklyCalendar(BaseModel):
 class RotationShift(BaseModel):
     """One shift of a rotation; `code` is the one character that stands for it in patterns."""
 
-    model_config = _MODEL_CONFIG
+    model_config = MODEL_CONFIG
 
     name: Annotated[str, Field(min_length=1)]
     code: str
@@ -365,14 +211,14 @@ class RotationShift(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_name(value, "shift name")
+        return check_name(value, "shift name")
 
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
         if value == OFF:
             raise ValueError(f'code "{OFF}" is reserved for a day off')
-        if _CODE_RX.fullmatch(value) is None:
+        if CODE_RX.fullmatch(value) is None:
             raise ValueError(f'code "{value}" must be exactly one letter or digit')
         return value
 
@@ -414,13 +260,13 @@ class RotationCalendar(BaseModel):
     `pattern[(days(d - anchor) + offset[c]) mod cycle]`, also for dates before the anchor.
     """
 
-    model_config = _MODEL_CONFIG
+    model_config = MODEL_CONFIG
 
     kind: Literal["rotation"]
     anchor: LocalDate
     """Local date on which day 0 of the pattern starts."""
     shifts: tuple[RotationShift, ...]
-    pattern: Annotated[str, BeforeValidator(_parse_pattern)] | None = None
+    pattern: Annotated[str, BeforeValidator(parse_pattern)] | None = None
     crews: dict[str, CrewValue]
     holidays: tuple[LocalDate, ...] = ()
     exceptions: tuple[CalendarException, ...] = ()
@@ -429,10 +275,10 @@ class RotationCalendar(BaseModel):
     @classmethod
     def _shifts(cls, shifts: tuple[RotationShift, ...]) -> tuple[RotationShift, ...]:
         _check_unique_names(shifts)
-        _raise(
+        raise_problems(
             [
                 ((i, "code"), msg, v)
-                for (i,), msg, v in _duplicates(
+                for (i,), msg, v in duplicates(
                     ((i, s.code) for i, s in enumerate(shifts)), "shift code"
                 )
             ]
@@ -443,7 +289,7 @@ class RotationCalendar(BaseModel):
     @classmethod
     def _pattern(cls, pattern: str | None, info: ValidationInfo) -> str | None:
         if pattern is not None:
-            _raise(_pattern_problems(pattern, _codes(info), ()))
+            raise_problems(_pattern_problems(pattern, _codes(info), ()))
         return pattern
 
     @field_validator("crews")
@@ -453,7 +299,7 @@ class RotationCalendar(BaseModel):
             raise ValueError("a rotation needs at least one crew")
         problems: list[tuple[Loc, str, object]] = []
         for name in crews:
-            if (error := _name_error(name, "crew name")) is not None:
+            if (error := name_error(name, "crew name")) is not None:
                 problems.append(((name,), error, name))
         if "pattern" not in info.data:
             pass  # the pattern failed validation: offsets cannot be checked against it
@@ -461,7 +307,7 @@ class RotationCalendar(BaseModel):
             problems += _offset_problems(crews, len(shared))
         else:
             problems += _own_pattern_problems(crews, _codes(info))
-        _raise(problems)
+        raise_problems(problems)
         return crews
 
     @field_validator("holidays")

@@ -1,0 +1,131 @@
+"""Reading a models directory into section entries, each with the position it was written at.
+
+A models directory holds YAML files whose top-level keys are sections; any file may hold any
+sections. `read_docs` parses the files, `read_sections` lists every entry of every section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from uns.config.yamlfile import (
+    YamlDoc,
+    key_position,
+    node_position,
+    plain,
+    read_yaml,
+    suggest,
+    validation_problems,
+)
+from uns.model.problem import Position, Problem
+
+SECTIONS = ("enterprise", "classes", "calendars", "sites", "bindings", "context")
+
+
+@dataclass
+class Entry:
+    """One section entry as written: the document, its key position and raw data."""
+
+    doc: YamlDoc
+    name: str | int
+    pos: Position
+    data: Any
+
+
+@dataclass
+class ProblemLog:
+    """The problems found while loading, in the order found."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, pos: Position, message: str, rule: str) -> None:
+        self.problems.append(Problem(pos, message, rule))
+
+    def validate(
+        self, model: type[BaseModel], entry: Entry, prefix: str = "", only: Any = None
+    ) -> BaseModel | None:
+        """Validate the entry (or `only`, a part of it); positions come from the entry."""
+        data = entry.data
+        value = only if only is not None else plain(data) if data is not None else {}
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            self.problems += validation_problems(
+                exc, model, entry.doc, data, entry.pos, prefix=prefix
+            )
+            return None
+
+
+def display_files(root: FsPath) -> list[tuple[FsPath, str]]:
+    if root.is_file():
+        return [(root, str(root))]
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [(p, str(root / p.relative_to(root))) for p in files]
+
+
+def read_docs(root: FsPath, ld: ProblemLog) -> list[YamlDoc]:
+    docs = []
+    for fs_path, shown in display_files(root):
+        try:
+            text = fs_path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            ld.add(Position(shown), f"not UTF-8 text ({exc.reason})", "yaml-syntax")
+            continue
+        except OSError as exc:
+            ld.add(Position(shown), f"cannot read: {exc.strerror}", "yaml-syntax")
+            continue
+        doc, problems = read_yaml(text, shown)
+        ld.problems += problems
+        if doc is None or doc.data is None:
+            continue
+        if not isinstance(doc.data, CommentedMap):
+            ld.add(
+                node_position(doc, doc.data), "a model file must be a mapping of sections", "schema"
+            )
+            continue
+        docs.append(doc)
+    return docs
+
+
+def read_sections(docs: list[YamlDoc], ld: ProblemLog) -> dict[str, list[Entry]]:
+    """Every entry of every section, in file order; named sections checked for duplicates."""
+    out: dict[str, list[Entry]] = {s: [] for s in SECTIONS}
+    seen: dict[tuple[str, str | int], Position] = {}
+    for doc in docs:
+        for key in doc.data:
+            kpos = key_position(doc, doc.data, key)
+            value = doc.data[key]
+            if key not in SECTIONS:
+                ld.add(kpos, f"unknown section {key!r}{suggest(str(key), SECTIONS)}", "schema")
+            elif key == "enterprise":
+                out[key].append(Entry(doc, key, kpos, value))
+            elif key in ("bindings", "context"):
+                if not isinstance(value, CommentedSeq):
+                    ld.add(kpos, f"'{key}' must be a list (items start with '- ')", "schema")
+                    continue
+                for i, item in enumerate(value):
+                    out[key].append(Entry(doc, i, key_position(doc, value, i), item))
+            else:
+                if value is None:
+                    continue
+                if not isinstance(value, CommentedMap):
+                    ld.add(kpos, f"'{key}' must be a mapping of name: definition", "schema")
+                    continue
+                for name in value:
+                    npos = key_position(doc, value, name)
+                    if (key, name) in seen:
+                        first = seen[key, name]
+                        ld.add(
+                            npos,
+                            f"{key} entry {name!r} is also defined at {first}",
+                            "duplicate-key",
+                        )
+                        continue
+                    seen[key, name] = npos
+                    out[key].append(Entry(doc, name, npos, value[name]))
+    return out
