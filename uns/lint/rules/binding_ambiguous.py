@@ -23,15 +23,13 @@ FAIL:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.patterns import id_covers, ids_overlap, topic_covers, topics_overlap
-from uns.model.namespace import Binding
+from uns.lint.patterns import ids_overlap, topics_overlap
+from uns.lint.rules.common import buckets, covered
 from uns.model.problem import Level, Problem
-from uns.model.topics import LITERAL
 
 ID = "binding-ambiguous"
 DEFAULT_LEVEL: Level = "error"
@@ -39,22 +37,6 @@ DEFAULT_LEVEL: Level = "error"
 
 class Options(RuleOptions):
     pass
-
-
-def buckets(bindings: list[Binding]) -> list[list[Binding]]:
-    """Bindings that could tie: equal specificity and equal literal levels (the only pairs
-    that can overlap at equal specificity), each bucket in declaration order."""
-    out: dict[tuple[object, ...], list[Binding]] = defaultdict(list)
-    for b in bindings:
-        literals = tuple(lvl.text if lvl.kind == LITERAL else None for lvl in b.pattern.levels)
-        out[(b.pattern.specificity, literals)].append(b)
-    return [sorted(g, key=lambda b: b.order) for g in out.values() if len(g) > 1]
-
-
-def covered(earlier: Binding, later: Binding) -> bool:
-    return topic_covers(earlier.pattern, later.pattern) and id_covers(
-        earlier.id_pattern, later.id_pattern
-    )
 
 
 def check(model: ModelGraph, opts: Options) -> Iterator[Problem]:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.rules.duplicate_topic import raw_position
+from uns.lint.rules.common import raw_position
 from uns.model.problem import Level, Problem
 
 ID = "binding-unknown-tag"

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.lint.rules.binding_ambiguous import buckets, covered
+from uns.lint.rules.common import buckets, covered
 from uns.model.problem import Level, Problem
 
 ID = "binding-unreachable"

@@ -28,8 +28,9 @@ from collections.abc import Iterator
 
 from uns.lint.graph import ModelGraph, tag_id
 from uns.lint.options import RuleOptions
+from uns.lint.rules.common import raw_position
 from uns.model.namespace import Binding
-from uns.model.problem import Level, Position, Problem
+from uns.model.problem import Level, Problem
 
 ID = "duplicate-topic"
 DEFAULT_LEVEL: Level = "error"
@@ -37,13 +38,6 @@ DEFAULT_LEVEL: Level = "error"
 
 class Options(RuleOptions):
     pass
-
-
-def raw_position(model: ModelGraph, b: Binding, raw: str) -> Position:
-    """Where a binding names raw tag `raw`: its `tags:` entry, else its `tag:` or start."""
-    if b.tag_map is not None and raw in b.tag_map and "tags" in b.key_positions:
-        return model.key_position(b.key_positions["tags"], raw)
-    return b.key_positions.get("tag", b.pos)
 
 
 def check(model: ModelGraph, opts: Options) -> Iterator[Problem]:
