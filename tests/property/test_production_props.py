@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.context_snapshot import snapshot
 from uns.context.production import ContextStore
 
 LINE = ("site", "area", "line")
@@ -100,7 +101,7 @@ def test_any_arrival_order_gives_the_same_state(data: st.DataObject, events: lis
         record(second, event)
     for event in sorted(events, key=lambda e: (e[1], e[0] == "set")):  # the append-only path
         record(in_order, event)
-    assert first.snapshot() == second.snapshot() == in_order.snapshot()
+    assert snapshot(first) == snapshot(second) == snapshot(in_order)
     assert [first.lookup(LINE, ts) for ts in query_times(events)] == [
         in_order.lookup(LINE, ts) for ts in query_times(events)
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.context_snapshot import restore, snapshot
 from uns.context.production import (
     CONTEXT_KEYS,
     ContextStore,
@@ -240,10 +241,10 @@ def test_duplicates_are_idempotent() -> None:
     ]
     store = ContextStore()
     first = apply(store, ops)
-    before = store.snapshot()
+    before = snapshot(store)
     again = apply(store, ops)  # retained messages re-delivered on reconnect
     assert again == first
-    assert store.snapshot() == before
+    assert snapshot(store) == before
     assert [store.lookup(LINE, ts).product for ts in (150, 250, 350, 450)] == [
         "B-1",
         None,
@@ -372,7 +373,7 @@ def test_history_drops_redundant_records_first() -> None:
         Interval(100, 200, "P-1"),
         Interval(200, None, "P-2"),
     ]
-    assert len(store.snapshot()["timelines"][0]["events"]) == 3
+    assert len(snapshot(store)["timelines"][0]["events"]) == 3
 
 
 def test_history_drops_an_end_in_a_gap_first() -> None:
@@ -382,7 +383,7 @@ def test_history_drops_an_end_in_a_gap_first() -> None:
     assert store.end(LINE, "batch", 250) is False  # nothing running: changes nothing
     store.start(LINE, "batch", "B-2", 400)  # a fourth record: the redundant end goes
     assert store.lookup(LINE, 150).batch == "B-1"
-    assert [e[0] for e in store.snapshot()["timelines"][0]["events"]] == [100, 200, 400]
+    assert [e[0] for e in snapshot(store)["timelines"][0]["events"]] == [100, 200, 400]
 
 
 def round_trip_store() -> ContextStore:
@@ -401,9 +402,9 @@ def round_trip_store() -> ContextStore:
 
 def test_snapshot_restore_round_trip() -> None:
     store = round_trip_store()
-    data = json.loads(json.dumps(store.snapshot()))  # JSON-serialisable and back
-    restored = ContextStore.restore(data)
-    assert restored.snapshot() == store.snapshot()
+    data = json.loads(json.dumps(snapshot(store)))  # JSON-serialisable and back
+    restored = restore(data)
+    assert snapshot(restored) == snapshot(store)
     assert restored.history == store.history
     for path in (LINE, CELL, EQUIPMENT, SIBLING_LINE, SIBLING_CELL, AREA, ()):
         for ts in range(0, 1_000, 10):
@@ -450,12 +451,12 @@ BAD_SNAPSHOTS = [
 @pytest.mark.parametrize(("data", "fragment"), BAD_SNAPSHOTS)
 def test_restore_rejects_malformed_data(data: dict[str, Any], fragment: str) -> None:
     with pytest.raises(ValueError, match="malformed context snapshot") as info:
-        ContextStore.restore(data)
+        restore(data)
     assert fragment in str(info.value)
 
 
 def test_restore_accepts_the_good_snapshot() -> None:
-    assert ContextStore.restore(good_snapshot()).lookup(("a", "b"), 5).batch == "B-1"
+    assert restore(good_snapshot()).lookup(("a", "b"), 5).batch == "B-1"
 
 
 def test_unknown_key_is_a_caller_error() -> None:

@@ -65,19 +65,16 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from typing import Any, Final, Literal, NamedTuple, cast
+from typing import Final, Literal, NamedTuple, cast
 
 ContextKey = Literal["batch", "product", "order"]
 Scope = tuple[str, ...]
 
 CONTEXT_KEYS: Final[tuple[ContextKey, ...]] = ("batch", "product", "order")
-SNAPSHOT_FORMAT: Final = 1
 
 _KEY_INDEX: Final[dict[str, int]] = {key: i for i, key in enumerate(CONTEXT_KEYS)}
 _END: Final = 0  # sorts before _SET: ends at a millisecond apply before starts at it
 _SET: Final = 1
-_KIND_NAMES: Final = {_END: "end", _SET: "set"}
-_KINDS_BY_NAME: Final = {"end": _END, "set": _SET}
 _BEFORE_ALL: Final = -(2**63)
 _AFTER_ALL: Final = 2**63
 # Paths come from the asset model, so this is only a guard against unbounded growth.
@@ -373,70 +370,9 @@ class ContextStore:
             self._chains.clear()  # a new scope may now sit on cached paths
         return timeline
 
-    # -- persistence -------------------------------------------------------------------------
-
-    def snapshot(self) -> dict[str, Any]:
-        """The whole state as JSON-serialisable data, in a stable order; see `restore`."""
-        defaults = [
-            {"scope": list(scope), "key": CONTEXT_KEYS[index], "value": value}
-            for (scope, index), value in sorted(self._defaults.items())
-        ]
-        timelines = [
-            {
-                "scope": list(scope),
-                "key": CONTEXT_KEYS[index],
-                "floor": timeline.floor,
-                "events": [[ts, _KIND_NAMES[kind], value] for ts, kind, value in timeline.events],
-            }
-            for (scope, index), timeline in sorted(self._timelines.items(), key=lambda kv: kv[0])
-        ]
-        return {
-            "format": SNAPSHOT_FORMAT,
-            "history": self._history,
-            "defaults": defaults,
-            "timelines": timelines,
-        }
-
-    @classmethod
-    def restore(cls, data: dict[str, Any]) -> ContextStore:
-        """Rebuild a store from `snapshot` data; raises ValueError naming what is malformed."""
-        try:
-            if data["format"] != SNAPSHOT_FORMAT:
-                raise ValueError(f"unsupported format {data['format']!r}")
-            store = cls(history=_int(data["history"], "history"))
-            for item in data["defaults"]:
-                value = item["value"]
-                if not isinstance(value, str):
-                    raise ValueError(f"default value {value!r} is not a string")
-                store.set_default(_scope(item["scope"]), item["key"], value)
-            for item in data["timelines"]:
-                timeline = store._timeline(_scope(item["scope"]), item["key"])
-                floor = item["floor"]
-                timeline.floor = None if floor is None else _int(floor, "floor")
-                for ts, kind_name, value in item["events"]:
-                    kind = _KINDS_BY_NAME[kind_name]
-                    if value is not None and not isinstance(value, str):
-                        raise ValueError(f"event value {value!r} is not a string or null")
-                    timeline.add((_int(ts, "event time"), kind, value), store._history)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"malformed context snapshot: {exc!r}") from exc
-        return store
-
 
 def _key_index(key: str) -> int:
     index = _KEY_INDEX.get(key)
     if index is None:
         raise ValueError(f"unknown context key {key!r}; expected one of {CONTEXT_KEYS}")
     return index
-
-
-def _int(value: object, what: str) -> int:
-    if type(value) is not int:  # bool is an int subclass; reject it too
-        raise ValueError(f"{what} {value!r} is not an integer")
-    return value
-
-
-def _scope(value: object) -> Scope:
-    if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
-        raise ValueError(f"scope {value!r} is not a list of strings")
-    return tuple(value)

@@ -334,19 +334,6 @@ class ShiftResolver:
         self._last = seg = w.segment(ts_ms)
         return seg[2]
 
-    def shift_at_uncached(self, ts_ms: int) -> ShiftInstance | None:
-        """`shift_at` recomputed from the calendar, touching no cache (a test oracle)."""
-        if not _MIN_TS_MS <= ts_ms < _MAX_TS_MS:
-            return None
-        ordinal = self._local_ordinal(ts_ms)
-        covering = [
-            inst
-            for o in range(ordinal - 2, ordinal + 2)
-            for inst in self._build_day(o).instances
-            if inst.covers(ts_ms)
-        ]
-        return min(covering, key=_order, default=None)
-
     def iter_shifts(self, start_local: date, end_local: date) -> Iterator[ShiftInstance]:
         """Every shift instance starting on local dates [start_local, end_local), in start order.
 
