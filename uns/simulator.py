@@ -53,6 +53,7 @@ from uns.context.shifts import ShiftResolver
 from uns.errors import UnitError, UnsError
 from uns.model.namespace import Binding, ContextSource, Namespace, Node, Tag
 from uns.model.specs import TagMapSpec
+from uns.model.template import PLACEHOLDER as _PLACEHOLDER
 from uns.model.template import Template
 from uns.model.topics import LITERAL, MULTI, SINGLE, TopicPattern
 from uns.model.trie import TopicIndex
@@ -74,7 +75,6 @@ JsonValue = bool | int | float | str
 # The deliberately invalid messages, in the order they are cycled through.
 INVALID_REASONS = ("unknown_raw_tag", "unknown_code", "bad_json", "not_utf8", "no_binding")
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _FILLER = "sim"  # value for captures nothing depends on
 _PACKML = ((6, 0.86), (5, 0.05), (9, 0.04), (2, 0.03), (11, 0.02))  # execute, suspended, ...
 _WORD_STATES = (("RUN", 0.85), ("IDLE", 0.1), ("STOP", 0.05))
