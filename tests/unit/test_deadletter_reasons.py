@@ -16,7 +16,7 @@ import pytest
 from tests.documented import deadletter_reasons, log_interval_s
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.pipeline import Enricher, Outgoing
 from uns.service import RateLimitedLog
 
