@@ -29,7 +29,7 @@ from pathlib import Path
 import google.protobuf
 from google.protobuf.internal import api_implementation
 
-from uns.codec.sparkplug import (
+from uns.sparkplug import (
     DataType,
     SparkplugMetric,
     SparkplugPayload,
@@ -37,7 +37,7 @@ from uns.codec.sparkplug import (
     encode_payload,
     parse_sparkplug_topic,
 )
-from uns.codec.sparkplug_b_pb2 import Payload
+from uns.sparkplug.sparkplug_b_pb2 import Payload
 
 RESULT = Path(__file__).parent / "results" / "sparkplug_decode.json"
 METRICS = 10
@@ -62,8 +62,8 @@ def pure_python_us() -> dict[str, float] | None:
     """Time a decode and a bare parse in a child process on the pure-Python backend."""
     child = (
         "import json, timeit, sys; sys.path.insert(0, 'bench');"
-        "from sparkplug_decode import ddata; from uns.codec.sparkplug import decode_payload;"
-        "from uns.codec.sparkplug_b_pb2 import Payload;"
+        "from sparkplug_decode import ddata; from uns.sparkplug import decode_payload;"
+        "from uns.sparkplug.sparkplug_b_pb2 import Payload;"
         "from google.protobuf.internal import api_implementation as a;"
         "assert a.Type() == 'python';"
         "d = ddata(True);"

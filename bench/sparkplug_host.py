@@ -24,9 +24,8 @@ import sys
 import timeit
 from pathlib import Path
 
-from uns.codec.sparkplug import DataType, SparkplugMetric, SparkplugPayload, decode_payload
-from uns.codec.sparkplug import encode_payload as encode
-from uns.sparkplug import SparkplugHost
+from uns.sparkplug import DataType, SparkplugHost, SparkplugMetric, SparkplugPayload, decode_payload
+from uns.sparkplug import encode_payload as encode
 
 RESULT = Path(__file__).parent / "results" / "sparkplug_host.json"
 METRICS = 10

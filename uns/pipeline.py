@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -50,8 +50,9 @@ _ARRIVAL = b'","timestamp_source":"arrival","quality":'
 _QUALITY = {q: orjson.dumps(q) for q in ("good", "uncertain", "bad", "stale")}
 
 
-def _sparkplug_quality(raw: object) -> str:
-    return raw if isinstance(raw, str) and raw in _QUALITY else "uncertain"
+def _host_quality(raw: object) -> str:
+    # The Sparkplug host normalised it already (uns.sparkplug.samples): one of _QUALITY.
+    return cast(str, raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ class Enricher:
         self.max_payload = max_payload
         self.max_topic = max_topic
         self._bindings: TopicIndex[Binding] = TopicIndex()
-        self._sp_bindings: TopicIndex[Binding] = TopicIndex()  # over spBv1.0/group/node[/device]
+        self._sp_bindings: TopicIndex[Binding] = TopicIndex()  # over SparkplugAddress.levels
         self._sources: TopicIndex[ContextSource] = TopicIndex()
         for b in ns.bindings:
             index = self._sp_bindings if b.spec.format == "sparkplug" else self._bindings
@@ -163,8 +164,8 @@ class Enricher:
             self._sources.add(s.pattern, s)
         self._decoders: dict[int, Decoder] = {b.order: self._decoder(b) for b in ns.bindings}
         self._quality = {
-            b.order: _sparkplug_quality
-            if b.spec.format == "sparkplug"  # the host has normalised it already
+            b.order: _host_quality
+            if b.spec.format == "sparkplug"
             else compile_quality_parser(b.spec.quality_format)
             for b in ns.bindings
         }
@@ -459,18 +460,16 @@ class Enricher:
         for reason, detail in acts.problems:
             failed.setdefault(reason, []).append(detail)
         for sample in (*acts.samples, *acts.stale):
-            address = f"spBv1.0/{sample.group}/{sample.edge_node}"
-            if sample.device is not None:
-                address += f"/{sample.device}"
-            hit = self._sp_bindings.lookup(address)
+            address = sample.address
+            hit = self._sp_bindings.lookup_levels(address.levels)
             if hit is None:
-                failed.setdefault("no_binding", []).append(f"{address} {sample.name}")
+                failed.setdefault("no_binding", []).append(f"{address.text} {sample.name}")
                 continue
             if trace is not None:
                 trace.kind, trace.name = "binding", hit.value.name
                 trace.pattern, trace.captures = hit.pattern.source, dict(hit.captures)
             raw = RawSample(sample.name, sample.value, sample.timestamp_ms, sample.quality)
-            result = self._enrich(hit, address, raw, received_ms, trace)
+            result = self._enrich(hit, address.text, raw, received_ms, trace)
             if isinstance(result, Rejection):
                 failed.setdefault(result.reason, []).append(result.detail)
             elif sample.is_historical and result.retain:

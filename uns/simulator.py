@@ -48,7 +48,6 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from uns.codec.sparkplug import DataType, SparkplugMetric, SparkplugPayload, encode_payload
 from uns.context.shifts import ShiftResolver
 from uns.errors import UnitError, UnsError
 from uns.model.namespace import Binding, ContextSource, Namespace, Node, Tag
@@ -58,6 +57,7 @@ from uns.model.template import Template
 from uns.model.topics import LITERAL, MULTI, SINGLE, TopicPattern
 from uns.model.trie import TopicIndex
 from uns.normalize.units import compile_conversion
+from uns.sparkplug import DataType, SparkplugMetric, SparkplugPayload, encode_payload
 
 __all__ = [
     "INVALID_REASONS",

@@ -28,12 +28,11 @@ import pytest
 
 from tests.integration.harness import Sink
 from tests.prerequisites import unavailable
-from uns.codec.sparkplug import DataType
 from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
 from uns.service import Service
-from uns.sparkplug import HostActions, SparkplugHost
+from uns.sparkplug import DataType, HostActions, SparkplugHost
 
 pytestmark = pytest.mark.broker
 

@@ -20,20 +20,20 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests.mqtt_filters import filter_matches
-from uns.codec.sparkplug import (
-    DataType,
-    MessageType,
-    SparkplugMetric,
-    SparkplugPayload,
-    decode_payload,
-    encode_payload,
-)
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.errors import DecodeError
 from uns.model.namespace import Namespace
 from uns.pipeline import Enricher, Outgoing
-from uns.sparkplug import SparkplugHost
+from uns.sparkplug import (
+    DataType,
+    MessageType,
+    SparkplugHost,
+    SparkplugMetric,
+    SparkplugPayload,
+    decode_payload,
+    encode_payload,
+)
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "plant"
 NS: Namespace = load_model(MODEL)

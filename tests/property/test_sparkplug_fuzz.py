@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from uns.codec.sparkplug import (
+from uns.errors import DecodeError, TopicError
+from uns.sparkplug import (
     DataType,
     MessageType,
     SparkplugMetric,
@@ -19,8 +20,7 @@ from uns.codec.sparkplug import (
     parse_sparkplug_topic,
     parse_state,
 )
-from uns.codec.sparkplug_b_pb2 import Payload
-from uns.errors import DecodeError, TopicError
+from uns.sparkplug.sparkplug_b_pb2 import Payload
 
 D = DataType
 GOLDEN = sorted((Path(__file__).resolve().parents[1] / "data" / "sparkplug").glob("*.bin"))

@@ -8,11 +8,10 @@ from typing import Any
 import orjson
 import pytest
 
-from uns.codec.sparkplug import DataType, SparkplugMetric, SparkplugPayload, encode_payload
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.pipeline import Enricher, Outgoing
-from uns.sparkplug import SparkplugHost
+from uns.sparkplug import DataType, SparkplugHost, SparkplugMetric, SparkplugPayload, encode_payload
 
 MODEL = Path(__file__).parent.parent / "data" / "models" / "plant"
 T0 = 1774346400000  # 2026-03-24T10:00:00Z

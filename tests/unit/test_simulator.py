@@ -18,7 +18,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uns.codec.sparkplug import decode_payload
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.context.shifts import ShiftResolver
@@ -26,7 +25,7 @@ from uns.errors import UnsError
 from uns.model.namespace import Namespace
 from uns.pipeline import Enricher
 from uns.simulator import INVALID_REASONS, RawMessage, Simulator, auto_clock_offset_ms
-from uns.sparkplug import SparkplugHost
+from uns.sparkplug import SparkplugHost, decode_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from google.protobuf.internal import api_implementation
 
-from uns.codec import sparkplug
-from uns.codec.sparkplug import (
+from uns.errors import DecodeError, TopicError, UnsError
+from uns.sparkplug import (
     COMPRESSED_UUID,
     REBIRTH_METRIC,
     DataType,
@@ -23,6 +23,7 @@ from uns.codec.sparkplug import (
     SparkplugPayload,
     SparkplugTemplate,
     SparkplugTopic,
+    compression,
     decode_payload,
     encode_payload,
     encode_state,
@@ -31,8 +32,7 @@ from uns.codec.sparkplug import (
     rebirth_request,
     require_fast_protobuf,
 )
-from uns.codec.sparkplug_b_pb2 import Payload
-from uns.errors import DecodeError, TopicError, UnsError
+from uns.sparkplug.sparkplug_b_pb2 import Payload
 
 D = DataType
 U32 = 0xFFFFFFFF
@@ -602,16 +602,16 @@ def test_algorithm_metric_must_be_a_string() -> None:
 
 
 def test_decompression_is_capped() -> None:
-    bomb = zlib.compress(bytes(sparkplug.MAX_DECOMPRESSED_BYTES + 1), 9)
+    bomb = zlib.compress(bytes(compression.MAX_DECOMPRESSED_BYTES + 1), 9)
     assert len(bomb) < 100_000
     bad(wrapped(bomb), "expands past 16777216 bytes")
 
 
 def test_decompression_cap_allows_a_body_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     inner = encode_payload(metrics_payload())
-    monkeypatch.setattr(sparkplug, "MAX_DECOMPRESSED_BYTES", len(inner))
+    monkeypatch.setattr(compression, "MAX_DECOMPRESSED_BYTES", len(inner))
     assert decode_payload(wrapped(zlib.compress(inner))) == metrics_payload()
-    monkeypatch.setattr(sparkplug, "MAX_DECOMPRESSED_BYTES", len(inner) - 1)
+    monkeypatch.setattr(compression, "MAX_DECOMPRESSED_BYTES", len(inner) - 1)
     bad(wrapped(zlib.compress(inner)), "expands past")
 
 

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from uns.codec.sparkplug import (
+from uns.sparkplug import (
     DataType,
     SparkplugMetaData,
     SparkplugMetric,

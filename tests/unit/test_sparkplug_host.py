@@ -10,21 +10,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from uns.codec.sparkplug import (
+from uns.errors import SettingsError
+from uns.sparkplug import (
     REBIRTH_METRIC,
     DataType,
+    HostActions,
+    MetricSample,
+    SparkplugAddress,
+    SparkplugHost,
     SparkplugMetric,
     SparkplugPayload,
     SparkplugTemplate,
     decode_payload,
     encode_payload,
     parse_state,
-)
-from uns.errors import SettingsError
-from uns.sparkplug import (
-    HostActions,
-    MetricSample,
-    SparkplugHost,
     sparkplug_quality,
     sparkplug_subscriptions,
 )
@@ -97,7 +96,8 @@ def values(actions: HostActions) -> dict[str, object]:
 def test_nbirth_yields_values_but_not_bdseq_or_node_control() -> None:
     actions = SparkplugHost().handle(topic("NBIRTH"), nbirth(), T0)
     [uptime] = actions.samples
-    assert uptime == MetricSample(G, N, None, "Uptime", 100, T0, "good", False, D.Int64)
+    node = SparkplugAddress(G, N, None)
+    assert uptime == MetricSample(node, "Uptime", 100, T0, "good", False, D.Int64)
     assert not actions.problems
     assert not actions.rebirths
 

@@ -44,7 +44,7 @@ class TopicIndex(Generic[V]):
     def __init__(self, cache_size: int = 100_000) -> None:
         self._root: _TrieNode[V] = _TrieNode()
         self._count = 0
-        self._cache: dict[str, IndexHit[V] | None] = {}
+        self._cache: dict[str | tuple[str, ...], IndexHit[V] | None] = {}
         self._cache_size = cache_size
 
     def add(self, pattern: TopicPattern, value: V) -> None:
@@ -69,7 +69,9 @@ class TopicIndex(Generic[V]):
 
     def candidates(self, topic: str) -> Iterator[IndexHit[V]]:
         """Every pattern that matches, in no particular order."""
-        levels = topic.split("/")
+        return self._candidates(topic.split("/"))
+
+    def _candidates(self, levels: list[str] | tuple[str, ...]) -> Iterator[IndexHit[V]]:
         stack: list[tuple[_TrieNode[V], int]] = [(self._root, 0)]
         while stack:
             node, depth = stack.pop()
@@ -89,15 +91,26 @@ class TopicIndex(Generic[V]):
         try:
             return self._cache[topic]
         except KeyError:
-            pass
+            return self._remember(topic, topic.split("/"))
+
+    def lookup_levels(self, levels: tuple[str, ...]) -> IndexHit[V] | None:
+        """`lookup` for a topic already split into its levels (a parsed Sparkplug address)."""
+        try:
+            return self._cache[levels]
+        except KeyError:
+            return self._remember(levels, levels)
+
+    def _remember(
+        self, key: str | tuple[str, ...], levels: list[str] | tuple[str, ...]
+    ) -> IndexHit[V] | None:
         hit = max(
-            self.candidates(topic),
+            self._candidates(levels),
             key=lambda h: (h.pattern.specificity, -h.order),
             default=None,
         )
         if len(self._cache) >= self._cache_size:
             self._cache.clear()  # cheap bound; steady traffic refills it at once
-        self._cache[topic] = hit
+        self._cache[key] = hit
         return hit
 
     def overlapping(self, pattern: TopicPattern) -> list[V]:

@@ -34,35 +34,26 @@ every other value pass through as the codec decodes them. Commands (NCMD/DCMD) a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Final
 
-from uns.codec.sparkplug import (
-    NAMESPACE,
-    DataType,
+from uns.errors import DecodeError, SettingsError
+from uns.sparkplug.decode import decode_payload
+from uns.sparkplug.encode import rebirth_request
+from uns.sparkplug.nodes import BirthCache, EdgeNode, NodeInfo, NodeKey
+from uns.sparkplug.payload import SparkplugMetric, SparkplugPayload, SparkplugTemplate
+from uns.sparkplug.samples import BAD_QUALITY, ActionsDraft, HostActions, make_sample
+from uns.sparkplug.seq import SEQ_MODULUS
+from uns.sparkplug.state import check_host_id, encode_state, parse_state
+from uns.sparkplug.subscriptions import sparkplug_subscriptions
+from uns.sparkplug.topic import (
+    BAD_TOPIC,
     MessageType,
-    SparkplugMetric,
-    SparkplugPayload,
-    SparkplugTemplate,
+    SparkplugAddress,
     SparkplugTopic,
-    decode_payload,
-    encode_state,
+    SparkplugTopicError,
     parse_sparkplug_topic,
-    parse_state,
-    rebirth_request,
 )
-from uns.errors import DecodeError, SettingsError, TopicError
-from uns.sparkplug.samples import (
-    QUALITY_PROPERTY,
-    HostActions,
-    MetricSample,
-    Quality,
-    make_actions,
-    make_sample,
-    sparkplug_quality,
-)
-from uns.sparkplug.seq import SEQ_MODULUS, SeqTracker
 
 __all__ = [
     "BAD_QUALITY",
@@ -80,8 +71,6 @@ __all__ = [
 
 # Problem reasons (stable: they become dead-letter reasons and metric labels).
 BAD_SPARKPLUG: Final = "bad_sparkplug"
-BAD_TOPIC: Final = "bad_sparkplug_topic"
-BAD_QUALITY: Final = "sparkplug_bad_quality"
 DATA_BEFORE_BIRTH: Final = "sparkplug_data_before_birth"
 DUPLICATE_ALIAS: Final = "sparkplug_duplicate_alias"
 SEQ_GAP: Final = "sparkplug_seq_gap"
@@ -90,111 +79,6 @@ UNKNOWN_ALIAS: Final = "sparkplug_unknown_alias"
 
 BD_SEQ: Final = "bdSeq"
 _CONTROL_PREFIXES: Final = ("Node Control/", "Device Control/")
-
-NodeKey = tuple[str, str]
-
-
-class _Cache:
-    """The birth cache of a node itself or of one of its devices."""
-
-    __slots__ = ("aliases", "hidden", "names")
-
-    def __init__(self) -> None:
-        self.names: dict[str, DataType] = {}
-        self.aliases: dict[int, tuple[str, DataType]] = {}
-        self.hidden: set[str] = set()  # cached for datatypes, never yielded as samples
-
-    def resolve(self, name: str | None, alias: int | None) -> int | None:
-        """The DatatypeResolver handed to decode_payload for DATA messages."""
-        if alias is not None:
-            hit = self.aliases.get(alias)
-            if hit is not None:
-                return hit[1]
-        if name is not None:
-            return self.names.get(name)
-        return None
-
-
-class _Node:
-    __slots__ = (
-        "alias_owner",
-        "bd_seq",
-        "births",
-        "cache",
-        "devices",
-        "key",
-        "last_rebirth_ms",
-        "online",
-        "retry_at",
-        "seq",
-    )
-
-    def __init__(self, key: NodeKey) -> None:
-        self.key = key
-        self.online = False
-        self.births = 0
-        self.bd_seq: int | None = None
-        self.cache = _Cache()
-        self.devices: dict[str, _Cache] = {}
-        self.alias_owner: dict[int, str | None] = {}  # alias -> device (None: the node)
-        self.seq = SeqTracker()
-        self.last_rebirth_ms: int | None = None
-        self.retry_at: int | None = None  # a throttled rebirth is owed from then on
-
-    def reset(self, online: bool, seq: int | None) -> None:
-        self.online = online
-        self.cache = _Cache()
-        self.devices = {}
-        self.alias_owner = {}
-        self.seq.reset(seq)
-        self.retry_at = None
-
-    def due(self) -> int | None:
-        deadline, retry = self.seq.deadline, self.retry_at
-        if deadline is None:
-            return retry
-        return deadline if retry is None else min(deadline, retry)
-
-
-@dataclass(frozen=True, slots=True)
-class NodeInfo:
-    """Introspection of one edge node, for metrics and `uns explain`."""
-
-    group: str
-    edge_node: str
-    online: bool
-    births: int
-    bd_seq: int | None
-    last_seq: int | None
-    devices: tuple[str, ...]
-    metrics: int  # cached metric names over the node and its devices
-
-
-class _Out:
-    """The mutable twin of HostActions while one message is handled."""
-
-    __slots__ = (
-        "gaps",
-        "problems",
-        "rebirth",
-        "rebirths",
-        "republish",
-        "samples",
-        "stale",
-        "throttled",
-        "timeouts",
-    )
-
-    def __init__(self) -> None:
-        self.samples: list[MetricSample] = []
-        self.stale: list[MetricSample] = []
-        self.problems: list[tuple[str, str]] = []
-        self.rebirth = False  # a trigger fired: request one if active and not throttled
-        self.rebirths: list[NodeKey] = []
-        self.gaps = 0
-        self.timeouts = 0
-        self.throttled = 0
-        self.republish = False
 
 
 def _is_hidden(name: str, metric: SparkplugMetric, device: str | None) -> bool:
@@ -207,25 +91,6 @@ def _is_hidden(name: str, metric: SparkplugMetric, device: str | None) -> bool:
 def _where(topic: SparkplugTopic) -> str:
     where = f"{topic.group}/{topic.edge_node}"
     return where if topic.device is None else f"{where}/{topic.device}"
-
-
-def sparkplug_subscriptions(
-    share_group: str | None = None, groups: Sequence[str] = ("+",)
-) -> list[str]:
-    """The topic filters a host replica subscribes to.
-
-    Births, deaths and STATE must reach every replica (each keeps its own birth cache), so
-    they are never shared; NDATA/DDATA go through `$share/{share_group}/` when given. With
-    shared DATA each replica sees only part of a node's seq stream: construct the host with
-    `check_seq=False` unless the broker routes a publisher's messages to one replica.
-    """
-    shared = f"$share/{share_group}/" if share_group else ""
-    filters = [
-        f"{shared if verb.endswith('DATA') else ''}{NAMESPACE}/{group}/{verb}/#"
-        for group in groups
-        for verb in ("NBIRTH", "NDEATH", "DBIRTH", "DDEATH", "NDATA", "DDATA")
-    ]
-    return [*filters, f"{NAMESPACE}/STATE/+"]
 
 
 class SparkplugHost:
@@ -248,19 +113,19 @@ class SparkplugHost:
     ) -> None:
         if reorder_timeout_ms < 0 or rebirth_min_interval_ms < 0:
             raise SettingsError("Sparkplug reorder timeout and rebirth interval must be >= 0")
-        if host_id is not None and (not host_id or any(c in host_id for c in "/+#")):
-            raise SettingsError(f"Sparkplug host id {host_id!r} must be non-empty without / + #")
+        if host_id is not None:
+            check_host_id(host_id)
         self.active = active
         self.reorder_timeout_ms = reorder_timeout_ms
         self.rebirth_min_interval_ms = rebirth_min_interval_ms
         self.host_id = host_id
         self.check_seq = check_seq
-        self._nodes: dict[NodeKey, _Node] = {}
-        self._timers: dict[NodeKey, _Node] = {}  # nodes with a reorder deadline or owed rebirth
+        self._nodes: dict[NodeKey, EdgeNode] = {}
+        self._timers: dict[NodeKey, EdgeNode] = {}  # nodes with a reorder deadline or owed rebirth
         self._hosts: dict[str, tuple[bool, int | None]] = {}
         self._state_ts: int | None = None  # set while this host has announced itself online
         self._handlers: dict[
-            MessageType, Callable[[SparkplugTopic, bytes, int, _Out], None] | None
+            MessageType, Callable[[SparkplugTopic, bytes, int, ActionsDraft], None] | None
         ] = {
             MessageType.NBIRTH: self._nbirth,
             MessageType.DBIRTH: self._dbirth,
@@ -277,11 +142,11 @@ class SparkplugHost:
 
     def handle(self, topic: str, payload: bytes, now_ms: int) -> HostActions:
         """Process one message from under `spBv1.0/`; `now_ms` is the host's clock."""
-        out = _Out()
+        out = ActionsDraft()
         try:
             parsed = parse_sparkplug_topic(topic)
-        except TopicError as exc:
-            out.problems.append((BAD_TOPIC, str(exc)))
+        except SparkplugTopicError as exc:
+            out.problems.append((exc.reason, exc.detail))
             return self._finish(out, None, now_ms)
         if parsed is None:
             out.problems.append((BAD_TOPIC, f"{topic!r} is not a Sparkplug B topic"))
@@ -296,7 +161,7 @@ class SparkplugHost:
 
     def tick(self, now_ms: int) -> HostActions:
         """Expire reorder deadlines (-> `sparkplug_seq_gap`, rebirth) and send owed rebirths."""
-        out = _Out()
+        out = ActionsDraft()
         for key, node in list(self._timers.items()):
             seq = node.seq
             if seq.deadline is not None and seq.deadline <= now_ms:
@@ -375,7 +240,7 @@ class SparkplugHost:
 
     # -- message types ---------------------------------------------------------------------
 
-    def _nbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+    def _nbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
         node = self._node((topic.group or "", topic.edge_node or ""))
         try:
             payload = decode_payload(data)
@@ -396,7 +261,7 @@ class SparkplugHost:
                 node.bd_seq = metric.value
         self._birth(topic, node, node.cache, payload, out)
 
-    def _dbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+    def _dbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
         node = self._nodes.get((topic.group or "", topic.edge_node or ""))
         device = topic.device or ""
         if node is None or not node.online:
@@ -411,10 +276,10 @@ class SparkplugHost:
             return
         self._check_seq(topic, node, payload.seq, now_ms, out)
         self._drop_device(node, device)
-        cache = node.devices[device] = _Cache()
+        cache = node.devices[device] = BirthCache()
         self._birth(topic, node, cache, payload, out)
 
-    def _data(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+    def _data(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
         node = self._nodes.get((topic.group or "", topic.edge_node or ""))
         device = topic.device
         if node is None or not node.online:
@@ -433,8 +298,9 @@ class SparkplugHost:
             out.problems.append((exc.reason, f"{topic.message_type} {_where(topic)}: {exc.detail}"))
             return
         self._check_seq(topic, node, payload.seq, now_ms, out)
-        group, edge_node = node.key
-        aliases, hidden, samples = cache.aliases, cache.hidden, out.samples
+        address = topic.address
+        assert address is not None  # every topic but STATE has one
+        aliases, hidden = cache.aliases, cache.hidden
         unknown: list[int | None] = []
         payload_ts = payload.timestamp
         for metric in payload.metrics:
@@ -447,20 +313,7 @@ class SparkplugHost:
                 name = hit[0]
             if name in hidden:
                 continue
-            ts = metric.timestamp
-            samples.append(
-                make_sample(
-                    group,
-                    edge_node,
-                    device,
-                    name,
-                    metric.value,
-                    payload_ts if ts is None else ts,
-                    self._quality(metric, name, out) if metric.properties else "good",
-                    metric.is_historical,
-                    metric.datatype,
-                )
-            )
+            out.sample(address, name, metric, payload_ts)
         if unknown:
             listed = ", ".join("none" if a is None else str(a) for a in unknown)
             out.problems.append(
@@ -468,7 +321,7 @@ class SparkplugHost:
             )
             out.rebirth = True
 
-    def _ddeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+    def _ddeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
         node = self._nodes.get((topic.group or "", topic.edge_node or ""))
         if node is None or not node.online:
             return  # nothing is known about the device, so nothing goes stale
@@ -486,7 +339,7 @@ class SparkplugHost:
         ts = now_ms if payload.timestamp is None else payload.timestamp
         self._mark_stale(node, device, cache, ts, out)
 
-    def _ndeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+    def _ndeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
         node = self._nodes.get((topic.group or "", topic.edge_node or ""))
         if node is None or not node.online:
             return  # already offline (or never seen): nothing to mark
@@ -508,7 +361,7 @@ class SparkplugHost:
         node.reset(online=False, seq=None)
         self._timers.pop(node.key, None)
 
-    def _state(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: _Out) -> None:
+    def _state(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
         host = topic.host_id or ""
         try:
             online, ts = parse_state(data)
@@ -521,22 +374,23 @@ class SparkplugHost:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _node(self, key: NodeKey) -> _Node:
+    def _node(self, key: NodeKey) -> EdgeNode:
         node = self._nodes.get(key)
         if node is None:
-            node = self._nodes[key] = _Node(key)
+            node = self._nodes[key] = EdgeNode(key)
         return node
 
     def _birth(
         self,
         topic: SparkplugTopic,
-        node: _Node,
-        cache: _Cache,
+        node: EdgeNode,
+        cache: BirthCache,
         payload: SparkplugPayload,
-        out: _Out,
+        out: ActionsDraft,
     ) -> None:
         """Cache a birth's metrics and yield their values as samples."""
-        group, edge_node = node.key
+        address = topic.address
+        assert address is not None  # every topic but STATE has one
         device = topic.device
         owner = node.alias_owner
         payload_ts = payload.timestamp
@@ -563,32 +417,10 @@ class SparkplugHost:
             if _is_hidden(name, metric, device):
                 cache.hidden.add(name)
                 continue
-            ts = metric.timestamp
-            out.samples.append(
-                make_sample(
-                    group,
-                    edge_node,
-                    device,
-                    name,
-                    metric.value,
-                    payload_ts if ts is None else ts,
-                    self._quality(metric, name, out) if metric.properties else "good",
-                    metric.is_historical,
-                    metric.datatype,
-                )
-            )
-
-    @staticmethod
-    def _quality(metric: SparkplugMetric, name: str, out: _Out) -> Quality:
-        raw = metric.properties.get(QUALITY_PROPERTY)
-        quality = sparkplug_quality(raw)
-        if quality is None:
-            out.problems.append((BAD_QUALITY, f"metric {name!r}: Quality {raw!r} is not a code"))
-            return "uncertain"
-        return quality
+            out.sample(address, name, metric, payload_ts)
 
     def _check_seq(
-        self, topic: SparkplugTopic, node: _Node, seq: int | None, now_ms: int, out: _Out
+        self, topic: SparkplugTopic, node: EdgeNode, seq: int | None, now_ms: int, out: ActionsDraft
     ) -> None:
         if not self.check_seq or seq is None:
             return
@@ -602,7 +434,7 @@ class SparkplugHost:
             del self._timers[node.key]
 
     @staticmethod
-    def _drop_device(node: _Node, device: str) -> None:
+    def _drop_device(node: EdgeNode, device: str) -> None:
         cache = node.devices.pop(device, None)
         if cache is not None:
             owner = node.alias_owner
@@ -611,16 +443,18 @@ class SparkplugHost:
                     del owner[alias]
 
     @staticmethod
-    def _mark_stale(node: _Node, device: str | None, cache: _Cache, ts: int, out: _Out) -> None:
-        group, edge_node = node.key
+    def _mark_stale(
+        node: EdgeNode, device: str | None, cache: BirthCache, ts: int, out: ActionsDraft
+    ) -> None:
+        address = SparkplugAddress(*node.key, device)
         hidden = cache.hidden
         out.stale += [
-            make_sample(group, edge_node, device, name, None, ts, "stale", False, datatype)
+            make_sample(address, name, None, ts, "stale", False, datatype)
             for name, datatype in cache.names.items()
             if name not in hidden
         ]
 
-    def _rebirth(self, node: _Node, now_ms: int, out: _Out) -> None:
+    def _rebirth(self, node: EdgeNode, now_ms: int, out: ActionsDraft) -> None:
         """Request a rebirth now if the throttle allows, else owe one for when it does."""
         last = node.last_rebirth_ms
         if last is not None and now_ms - last < self.rebirth_min_interval_ms:
@@ -632,16 +466,7 @@ class SparkplugHost:
         node.retry_at = None
         out.rebirths.append(node.key)
 
-    def _finish(self, out: _Out, node: _Node | None, now_ms: int) -> HostActions:
+    def _finish(self, out: ActionsDraft, node: EdgeNode | None, now_ms: int) -> HostActions:
         if node is not None and self.active:
             self._rebirth(node, now_ms, out)
-        return make_actions(
-            out.samples,
-            out.stale,
-            out.rebirths,
-            out.problems,
-            out.gaps,
-            out.timeouts,
-            out.throttled,
-            out.republish,
-        )
+        return out.finish()

@@ -1,6 +1,6 @@
 """What the Sparkplug host hands the pipeline: metric samples and the actions of one message.
 
-`MetricSample` is one metric value with its source (group, edge node, device, metric name),
+`MetricSample` is one metric value with its source (the node or device address, metric name),
 its source time and a quality. `HostActions` is everything one message (or one `tick`)
 asks of the caller: samples to enrich, samples that just went stale, rebirth requests to
 publish and problems to count and dead-letter.
@@ -18,15 +18,20 @@ leaves Good out of its payloads). `sparkplug_quality` reads the codes seen in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from uns.codec.sparkplug import DataType
 from uns.errors import DecodeError
 from uns.normalize.quality import compile_quality_parser
+from uns.sparkplug.datatypes import DataType
+from uns.sparkplug.frozen import unfrozen_twin
+from uns.sparkplug.payload import SparkplugMetric
+from uns.sparkplug.topic import SparkplugAddress
 
 __all__ = [
+    "BAD_QUALITY",
     "QUALITY_PROPERTY",
+    "ActionsDraft",
     "HostActions",
     "MetricSample",
     "Quality",
@@ -37,6 +42,7 @@ __all__ = [
 
 Quality = Literal["good", "uncertain", "bad", "stale"]
 QUALITY_PROPERTY: Final = "Quality"
+BAD_QUALITY: Final = "sparkplug_bad_quality"  # a problem reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +56,7 @@ class MetricSample:
     not let it replace the current value of the tag.
     """
 
-    group: str
-    edge_node: str
-    device: str | None
+    address: SparkplugAddress
     name: str
     value: object
     timestamp_ms: int | None
@@ -60,24 +64,24 @@ class MetricSample:
     is_historical: bool
     datatype: DataType
 
+    @property
+    def group(self) -> str:
+        return self.address.group
 
-def _unfrozen_twin(cls: type) -> type:
-    # A frozen dataclass __init__ stores every field through object.__setattr__; building an
-    # unfrozen twin with the same slots and switching __class__ costs a third of that, and
-    # this runs once per metric on the hot path (the codec does the same for its metrics).
-    names = [f.name for f in fields(cls)]
-    namespace = {"__annotations__": dict.fromkeys(names, "Any")}
-    twin: type = dataclass(slots=True)(type(f"_{cls.__name__}Twin", (), namespace))
-    return twin
+    @property
+    def edge_node(self) -> str:
+        return self.address.edge_node
+
+    @property
+    def device(self) -> str | None:
+        return self.address.device
 
 
-_SampleTwin: Final[Any] = _unfrozen_twin(MetricSample)
+_SampleTwin: Final[Any] = unfrozen_twin(MetricSample)
 
 
 def make_sample(  # noqa: PLR0917 - hot path, positional in field order like the dataclass
-    group: str,
-    edge_node: str,
-    device: str | None,
+    address: SparkplugAddress,
     name: str,
     value: object,
     timestamp_ms: int | None,
@@ -86,9 +90,7 @@ def make_sample(  # noqa: PLR0917 - hot path, positional in field order like the
     datatype: DataType,
 ) -> MetricSample:
     """`MetricSample(...)`, faster; the result is an ordinary frozen MetricSample."""
-    sample = _SampleTwin(
-        group, edge_node, device, name, value, timestamp_ms, quality, is_historical, datatype
-    )
+    sample = _SampleTwin(address, name, value, timestamp_ms, quality, is_historical, datatype)
     sample.__class__ = MetricSample
     result: MetricSample = sample
     return result
@@ -135,7 +137,7 @@ class HostActions:
         )
 
 
-_ActionsTwin: Final[Any] = _unfrozen_twin(HostActions)
+_ActionsTwin: Final[Any] = unfrozen_twin(HostActions)
 
 
 def make_actions(  # noqa: PLR0917 - once per message, positional in field order
@@ -148,7 +150,7 @@ def make_actions(  # noqa: PLR0917 - once per message, positional in field order
     rebirths_throttled: int,
     republish_state: bool,
 ) -> HostActions:
-    """`HostActions(...)`, faster (see `_unfrozen_twin`)."""
+    """`HostActions(...)`, faster (see `uns.sparkplug.frozen`)."""
     actions = _ActionsTwin(
         samples, stale, rebirths, problems, seq_gaps, seq_timeouts, rebirths_throttled,
         republish_state,
@@ -188,3 +190,70 @@ def sparkplug_quality(raw: object) -> Quality | None:
         return _OPC_QUALITY(raw)
     except DecodeError:
         return None
+
+
+class ActionsDraft:
+    """The mutable twin of HostActions while one message or tick is handled."""
+
+    __slots__ = (
+        "gaps",
+        "problems",
+        "rebirth",
+        "rebirths",
+        "republish",
+        "samples",
+        "stale",
+        "throttled",
+        "timeouts",
+    )
+
+    def __init__(self) -> None:
+        self.samples: list[MetricSample] = []
+        self.stale: list[MetricSample] = []
+        self.problems: list[tuple[str, str]] = []
+        self.rebirth = False  # a trigger fired: request one if active and not throttled
+        self.rebirths: list[tuple[str, str]] = []
+        self.gaps = 0
+        self.timeouts = 0
+        self.throttled = 0
+        self.republish = False
+
+    def sample(
+        self, address: SparkplugAddress, name: str, metric: SparkplugMetric, payload_ts: int | None
+    ) -> None:
+        """Add the sample of one decoded metric; its own timestamp wins over the payload's.
+        Quality is normalised here, once: a code no convention defines is a problem."""
+        quality: Quality = "good"
+        if metric.properties:
+            raw = metric.properties.get(QUALITY_PROPERTY)
+            read = sparkplug_quality(raw)
+            if read is None:
+                self.problems.append(
+                    (BAD_QUALITY, f"metric {name!r}: Quality {raw!r} is not a code")
+                )
+                read = "uncertain"
+            quality = read
+        ts = metric.timestamp
+        self.samples.append(
+            make_sample(
+                address,
+                name,
+                metric.value,
+                payload_ts if ts is None else ts,
+                quality,
+                metric.is_historical,
+                metric.datatype,
+            )
+        )
+
+    def finish(self) -> HostActions:
+        return make_actions(
+            self.samples,
+            self.stale,
+            self.rebirths,
+            self.problems,
+            self.gaps,
+            self.timeouts,
+            self.throttled,
+            self.republish,
+        )

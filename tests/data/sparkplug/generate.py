@@ -16,7 +16,7 @@ import sys
 import zlib
 from pathlib import Path
 
-from uns.codec.sparkplug_b_pb2 import Payload
+from uns.sparkplug.sparkplug_b_pb2 import Payload
 
 HERE = Path(__file__).resolve().parent
 T0 = 1_700_000_000_000  # every timestamp is T0 plus a small offset
