@@ -510,6 +510,10 @@ class Enricher:
         for reason, _ in acts.problems:
             c.sparkplug_problems[reason] = c.sparkplug_problems.get(reason, 0) + 1
         out = []
+        if acts.republish_state and (ts := self.sparkplug.state_timestamp_ms) is not None:
+            # Our own STATE topic says offline while we run: say online again (retained).
+            state = self.sparkplug.state_online_payload(ts)
+            out.append(Outgoing(self.sparkplug.state_topic(), state, True, "command", qos=1))
         for group, node in acts.rebirths:
             c.sparkplug_rebirths += 1
             out.append(

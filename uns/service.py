@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from uns.config.settings import ServiceSettings
 from uns.context.production import ContextStore
 from uns.errors import TransportError
-from uns.io.mqtt import Message, MqttClient, backoff_delay
+from uns.io.mqtt import Message, MqttClient, Will, backoff_delay
 from uns.metrics import Stats
 from uns.model.namespace import Namespace
 from uns.model.topics import minimal_filters
@@ -96,6 +96,7 @@ class Service:
             else None
         )
         self.client: MqttClient | None = None
+        self._state_ts = 0  # the primary-host STATE timestamp of this session (host_id)
         self._stopping = False
         self._inflight = 0
         self._drain_failures = 0
@@ -154,6 +155,8 @@ class Service:
         if self.enricher.uses_sparkplug:
             for f in sparkplug_subscriptions():
                 (shared if f.split("/")[2].endswith("DATA") else private).append(f)
+        if self.sparkplug.host_id is not None:
+            private.append(self.sparkplug.state_topic())  # to answer a stray offline STATE
         qos: int = self.settings.qos
         group = self.settings.share_group
         if not group:
@@ -175,8 +178,9 @@ class Service:
 
     async def run(self, stop: asyncio.Event) -> DrainReport:
         """Serve until `stop` is set, then drain; returns how the drain went."""
+        will = self._state_will(int(time.time() * 1000))
         client = MqttClient(
-            self.settings.broker_settings(), self._handle, self._on_connection_change
+            self.settings.broker_settings(), self._handle, self._on_connection_change, will=will
         )
         self.client = client
         if not await self._connect(client, stop):
@@ -185,13 +189,37 @@ class Service:
             await client.subscribe(self.subscriptions())
             self.subscribed.set()
             log.info("subscribed to %s", ", ".join(f for f, _ in self.subscriptions()))
+            if will is not None:
+                await self._publish_state(online=True)
             async with asyncio.TaskGroup() as tg:
                 ticker = tg.create_task(self._tick(), name="uns.sparkplug.tick")
                 await stop.wait()
                 ticker.cancel()
             return await self.drain()
         finally:
+            if will is not None and client.connected:
+                await self._publish_state(online=False)
             await client.disconnect()
+
+    def _state_will(self, now_ms: int) -> Will | None:
+        """The Sparkplug primary-host Will (offline STATE), when a host_id is set. Its
+        timestamp is this session's: the online STATE published after it carries the same."""
+        host = self.sparkplug
+        if host.host_id is None:
+            return None
+        self._state_ts = now_ms
+        return Will(host.state_topic(), host.state_offline_payload(now_ms), qos=1, retain=True)
+
+    async def _publish_state(self, *, online: bool) -> None:
+        """Publish this primary host's STATE (retained, QoS 1) with the session timestamp."""
+        assert self.client is not None
+        host = self.sparkplug
+        ts = self._state_ts
+        payload = host.state_online_payload(ts) if online else host.state_offline_payload(ts)
+        try:
+            await self.client.publish(host.state_topic(), payload, 1, True)
+        except TransportError as exc:  # online: the edge nodes wait; offline: the Will says it
+            log.warning("cannot publish the Sparkplug STATE (online=%s): %s", online, exc)
 
     async def _tick(self, every_s: float = 0.1) -> None:
         """Sparkplug host timers: seq reorder deadlines and throttled rebirth requests."""

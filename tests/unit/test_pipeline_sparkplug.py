@@ -110,3 +110,22 @@ def test_sparkplug_bindings_stay_out_of_the_raw_subscriptions() -> None:
     e = make()
     assert e.uses_sparkplug
     assert not any(f.startswith("spBv1.0") for f in e.subscriptions())
+
+
+def test_an_offline_state_on_our_own_topic_is_answered_with_the_session_online_state() -> None:
+    host = SparkplugHost(host_id="uns-primary")
+    e = Enricher(load_model(MODEL), ContextStore(), sparkplug=host)
+    host.state_offline_payload(T0)  # the Will of this session
+    host.state_online_payload(T0)  # announced online
+    stray = b'{"online": false, "timestamp": 1}'
+    [answer] = e.process("spBv1.0/STATE/uns-primary", stray, T0 + 5000)
+    assert (answer.topic, answer.retain, answer.qos) == ("spBv1.0/STATE/uns-primary", True, 1)
+    assert orjson.loads(answer.payload) == {"online": True, "timestamp": T0}
+    assert e.process("spBv1.0/STATE/another-host", stray, T0 + 6000) == []
+
+
+def test_an_offline_state_is_not_answered_before_we_announced_ourselves() -> None:
+    host = SparkplugHost(host_id="uns-primary")
+    e = Enricher(load_model(MODEL), ContextStore(), sparkplug=host)
+    stray = b'{"online": false, "timestamp": 1}'
+    assert e.process("spBv1.0/STATE/uns-primary", stray, T0) == []

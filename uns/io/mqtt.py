@@ -157,6 +157,17 @@ class Message:
     connection: int = 0  # which connection it came on (see MqttClient.is_stale)
 
 
+@dataclass(frozen=True, slots=True)
+class Will:
+    """The message the broker publishes for us if the connection dies without a clean
+    disconnect (e.g. the Sparkplug primary host's offline STATE)."""
+
+    topic: str
+    payload: bytes
+    qos: int = 1
+    retain: bool = True
+
+
 class NotAcknowledgedError(TransportError):
     """Raised to gmqtt's ack callback so that it sends no PUBACK: the broker will redeliver."""
 
@@ -310,6 +321,8 @@ class MqttClient:
         settings: BrokerSettings,
         handler: Handler | None = None,
         on_connection_change: Callable[[bool], None] | None = None,
+        *,
+        will: Will | None = None,
     ) -> None:
         self.settings = s = settings
         self._handler = handler
@@ -322,6 +335,9 @@ class MqttClient:
             clean_session=s.clean_start,
             optimistic_acknowledgement=False,  # PUBACK when the on_message coroutine completes
             persistent_storage=self._acks,
+            will_message=None
+            if will is None
+            else gmqtt.Message(will.topic, will.payload, qos=will.qos, retain=will.retain),
             **(v5 if s.protocol == 5 else {}),
         )
         if s.username is not None:
@@ -523,9 +539,14 @@ class MqttClient:
 
     def _on_connect(self, _client: Any, flags: int, _rc: int, _props: Any) -> None:
         self._session_present = bool(flags)
-        protocol = self._client._connection._protocol
+        connection = self._client._connection
+        protocol = connection._protocol
         if not isinstance(protocol._transport, _CoalescingTransport):
             protocol._transport = _CoalescingTransport(protocol._transport)
+        # gmqtt closes through the connection's own reference: make it the same wrapper, so
+        # that a close first sends what is gathered (the DISCONNECT; without it the broker
+        # treats a clean stop as a lost client and publishes our Will).
+        connection._transport = protocol._transport
 
     def _on_disconnect(self, _client: Any, *_: Any) -> None:
         self._generation += 1

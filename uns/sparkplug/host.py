@@ -231,6 +231,11 @@ class SparkplugHost:
         self._state_ts = timestamp_ms
         return encode_state(True, timestamp_ms)
 
+    @property
+    def state_timestamp_ms(self) -> int | None:
+        """The timestamp of this host's online STATE while it is announced online, else None."""
+        return self._state_ts
+
     def state_offline_payload(self, timestamp_ms: int) -> bytes:
         """The STATE death: the connection's Will (retained, QoS 1), and what a clean
         shutdown publishes before disconnecting. Calling it records that this host is
