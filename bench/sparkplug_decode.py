@@ -9,6 +9,10 @@ Cases, each a DDATA of 10 Float metrics with alias and timestamp (best of severa
   birth cache, as the service will.
 * ``protobuf_parse_only``: ``Payload.FromString`` alone, the floor under both.
 * ``topic_parse_cached``: ``parse_sparkplug_topic`` on a repeating DDATA topic.
+* ``frozen_init_metric`` / ``frozen_init_metric_via_twin``: building one decoded
+  ``SparkplugMetric`` with its frozen ``__init__`` and the way the decoder does it (an
+  unfrozen twin whose ``__class__`` is switched, ``uns.sparkplug.frozen``): the trick is
+  kept only while the second is clearly cheaper.
 * ``pure_python_backend``: the first case and the parse alone again, in a child process
   forced onto protobuf's pure-Python implementation, to back the figures that
   ``require_fast_protobuf`` quotes.
@@ -37,6 +41,7 @@ from uns.sparkplug import (
     encode_payload,
     parse_sparkplug_topic,
 )
+from uns.sparkplug.frozen import unfrozen_twin
 from uns.sparkplug.sparkplug_b_pb2 import Payload
 
 RESULT = Path(__file__).parent / "results" / "sparkplug_decode.json"
@@ -99,6 +104,12 @@ def main() -> None:
     assert decode_payload(untyped).metrics[3].datatype is DataType.Unknown
     assert decode_payload(untyped, resolve) == decode_payload(typed)
 
+    twin = unfrozen_twin(SparkplugMetric)
+    fields = ("name", 7, T0, DataType.Float, 20.5, False, False, False, {}, None)
+    made = twin(*fields)
+    made.__class__ = SparkplugMetric
+    assert made == SparkplugMetric(*fields)
+
     cases = {
         "ddata_10_float_with_datatypes": per_call_us(
             "decode(data)", {"decode": decode_payload, "data": typed}, 2_000
@@ -114,6 +125,14 @@ def main() -> None:
         "topic_parse_cached": per_call_us(
             "parse(topic)",
             {"parse": parse_sparkplug_topic, "topic": "spBv1.0/Plant/DDATA/edge-1/Pump 1"},
+            100_000,
+        ),
+        "frozen_init_metric": per_call_us(
+            "cls(*fields)", {"cls": SparkplugMetric, "fields": fields}, 100_000
+        ),
+        "frozen_init_metric_via_twin": per_call_us(
+            "m = twin(*fields); m.__class__ = cls",
+            {"cls": SparkplugMetric, "twin": twin, "fields": fields},
             100_000,
         ),
     }
