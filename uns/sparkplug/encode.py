@@ -104,13 +104,15 @@ def _write_property_set(ps: _Pb.PropertySet, properties: Mapping[str, object]) -
             _set_value(pv, kind, value)
 
 
+def _copy_set(source: object, target: Any, names: tuple[str, ...]) -> None:
+    """Copy the fields of `source` that are not None onto the protobuf message `target`."""
+    for name in names:
+        if (value := getattr(source, name)) is not None:
+            setattr(target, name, value)
+
+
 def _write_metric(m: _Pb.Metric, metric: SparkplugMetric, *, with_datatype: bool) -> None:
-    if metric.name is not None:
-        m.name = metric.name
-    if metric.alias is not None:
-        m.alias = metric.alias
-    if metric.timestamp is not None:
-        m.timestamp = metric.timestamp
+    _copy_set(metric, m, ("name", "alias", "timestamp"))
     if with_datatype and metric.datatype:
         m.datatype = int(metric.datatype)
     if metric.is_historical:
@@ -118,10 +120,7 @@ def _write_metric(m: _Pb.Metric, metric: SparkplugMetric, *, with_datatype: bool
     if metric.is_transient:
         m.is_transient = True
     if metric.metadata is not None:
-        md = metric.metadata
-        for name in SparkplugMetaData.__slots__:
-            if (value := getattr(md, name)) is not None:
-                setattr(m.metadata, name, value)
+        _copy_set(metric.metadata, m.metadata, SparkplugMetaData.__slots__)
     if metric.properties:
         _write_property_set(m.properties, metric.properties)
     if metric.is_null or metric.value is None:
@@ -140,14 +139,7 @@ def encode_payload(
     messages may; `compress` wraps the result the way Sparkplug compression does.
     Raises ValueError for a value that does not fit its datatype."""
     pb = _Pb()
-    if payload.timestamp is not None:
-        pb.timestamp = payload.timestamp
-    if payload.seq is not None:
-        pb.seq = payload.seq
-    if payload.uuid is not None:
-        pb.uuid = payload.uuid
-    if payload.body is not None:
-        pb.body = payload.body
+    _copy_set(payload, pb, ("timestamp", "seq", "uuid", "body"))
     for metric in payload.metrics:
         _write_metric(pb.metrics.add(), metric, with_datatype=with_datatypes)
     raw = pb.SerializeToString()
@@ -155,10 +147,7 @@ def encode_payload(
         return raw
     body = compress_body(raw, compress)
     outer = _Pb(uuid=COMPRESSED_UUID, body=body)
-    if payload.timestamp is not None:
-        outer.timestamp = payload.timestamp
-    if payload.seq is not None:
-        outer.seq = payload.seq
+    _copy_set(payload, outer, ("timestamp", "seq"))
     algorithm = outer.metrics.add()
     algorithm.name = "algorithm"
     algorithm.datatype = DataType.String
