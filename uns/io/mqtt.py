@@ -410,7 +410,13 @@ class MqttClient:
             await asyncio.gather(*handlers, return_exceptions=True)
         if self._connected.is_set():
             self._set_connected(False)
+            # gmqtt writes the DISCONNECT through the protocol (our coalescing wrapper), then
+            # closes the connection's own transport reference at once: point that at the
+            # wrapper too, so the DISCONNECT goes out first. Without it the broker sees a lost
+            # client and publishes our Will (e.g. the Sparkplug STATE) on a clean stop.
             with contextlib.suppress(Exception):  # closing anyway; nothing to recover
+                connection = self._client._connection
+                connection._transport = connection._protocol._transport
                 await self._client.disconnect()
 
     async def subscribe(self, filters: Sequence[tuple[str, int]]) -> None:
@@ -539,14 +545,9 @@ class MqttClient:
 
     def _on_connect(self, _client: Any, flags: int, _rc: int, _props: Any) -> None:
         self._session_present = bool(flags)
-        connection = self._client._connection
-        protocol = connection._protocol
+        protocol = self._client._connection._protocol
         if not isinstance(protocol._transport, _CoalescingTransport):
             protocol._transport = _CoalescingTransport(protocol._transport)
-        # gmqtt closes through the connection's own reference: make it the same wrapper, so
-        # that a close first sends what is gathered (the DISCONNECT; without it the broker
-        # treats a clean stop as a lost client and publishes our Will).
-        connection._transport = protocol._transport
 
     def _on_disconnect(self, _client: Any, *_: Any) -> None:
         self._generation += 1
