@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.tahu_payload import tahu_decode
-from uns.codec.sparkplug import (
+from uns.config.loader import load_model
+from uns.simulator import Simulator
+from uns.sparkplug import (
     REBIRTH_METRIC,
     DataType,
     SparkplugMetaData,
@@ -27,8 +29,6 @@ from uns.codec.sparkplug import (
     encode_payload,
     rebirth_request,
 )
-from uns.config.loader import load_model
-from uns.simulator import Simulator
 
 PLANT = Path(__file__).resolve().parents[1] / "data" / "models" / "plant"
 NOW = 1_774_346_400_000

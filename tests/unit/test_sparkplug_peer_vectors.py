@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 
 from tests.tahu_payload import node_with_tahu_payload
-from uns.codec.sparkplug import (
+from uns.errors import DecodeError
+from uns.sparkplug import (
     DataType,
     SparkplugMetaData,
     SparkplugMetric,
@@ -35,7 +36,6 @@ from uns.codec.sparkplug import (
     encode_state,
     parse_state,
 )
-from uns.errors import DecodeError
 
 PEERS = Path(__file__).resolve().parents[1] / "data" / "sparkplug" / "peers"
 
