@@ -1,7 +1,7 @@
 """Process-level running of the service: signals, the metrics endpoint, exit codes.
 
 A first SIGTERM/SIGINT starts the graceful drain; a second one skips the wait and exits at once
-(uvicorn's behaviour). Signal handlers only set an event or cancel the main task.
+(uvicorn's behaviour; `uns.signals`). SIGHUP re-reads the models at once.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from uns.config.loader import load_model
@@ -19,6 +20,7 @@ from uns.io.http import HealthServer
 from uns.metrics import Stats, registry_for
 from uns.reload import ModelWatcher, ReloadResult, fingerprint
 from uns.service import Service
+from uns.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +28,21 @@ EXIT_OK, EXIT_DRAIN_CUT, EXIT_FORCED = 0, 3, 130
 
 
 async def serve(
-    settings: ServiceSettings, stop: asyncio.Event, reload: asyncio.Event | None = None
+    settings: ServiceSettings,
+    stop: asyncio.Event,
+    reload: asyncio.Event | None = None,
+    started: Callable[[Service], None] | None = None,
 ) -> int:
-    """Run until `stop`; `reload` set (SIGHUP) re-reads the models at once."""
+    """Run until `stop`; `reload` set (SIGHUP) re-reads the models at once.
+
+    `started` is handed the service before it runs, for callers that watch it (`uns demo`).
+    """
     root = Path(settings.models)
     ns = load_model(root)
     stats = Stats(model_loaded_at=time.time(), model_version=fingerprint(root))
     service = Service(settings, ns, stats=stats)
+    if started is not None:
+        started(service)
 
     def count(result: ReloadResult) -> None:
         outcome = "ok" if result.ok else "failed"
@@ -72,34 +82,18 @@ async def _forward(event: asyncio.Event, watcher: ModelWatcher) -> None:
 async def _main(settings: ServiceSettings) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    main_task = asyncio.current_task()
-    assert main_task is not None
-    forced = False
-
-    def on_signal(signum: int) -> None:
-        nonlocal forced
-        if stop.is_set():
-            log.warning("second %s: exiting without waiting", signal.Signals(signum).name)
-            forced = True
-            main_task.cancel()
-            return
-        log.info("%s: stopping intake and draining", signal.Signals(signum).name)
-        stop.set()
-
     reload = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, on_signal, sig)
-    loop.add_signal_handler(signal.SIGHUP, reload.set)
-    try:
-        return await serve(settings, stop, reload)
-    except asyncio.CancelledError:
-        if forced:
-            return EXIT_FORCED
-        raise
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    with stop_on_signals(stop) as signals:
+        loop.add_signal_handler(signal.SIGHUP, reload.set)
+        try:
+            return await serve(settings, stop, reload)
+        except asyncio.CancelledError:
+            if signals.forced:
+                return EXIT_FORCED
+            raise
+        finally:
             with contextlib.suppress(Exception):
-                loop.remove_signal_handler(sig)
+                loop.remove_signal_handler(signal.SIGHUP)
 
 
 def run_service(settings: ServiceSettings) -> int:
