@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from uns import __version__
+from uns.argtypes import positive_int
 from uns.lint.formats import (
     format_github,
     format_json,
@@ -152,13 +153,6 @@ def diff_command(
     return EXIT_PROBLEMS if d.breaking(units=args.fail_on_unit) else EXIT_OK
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def add_lint_parsers(sub: Any) -> None:
     """Register `lint`, `tree` and `diff` on the CLI's subparsers."""
     lint = sub.add_parser(
@@ -181,7 +175,7 @@ def add_lint_parsers(sub: Any) -> None:
     tree = sub.add_parser("tree", help="show the governed namespace as a tree")
     tree.add_argument("models", metavar="MODELS_DIR")
     tree.add_argument("--site", metavar="S", help="only this site")
-    tree.add_argument("--depth", metavar="N", type=_positive, help="draw N topic levels")
+    tree.add_argument("--depth", metavar="N", type=positive_int, help="draw N topic levels")
     tree.add_argument("--tags", action="store_true", help="list every tag with type and unit")
     tree.set_defaults(func=tree_command)
 
