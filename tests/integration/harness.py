@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -21,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from tests.conftest import MosquittoProcess, find_mosquitto
 from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings
+from uns.demo.mosquitto import MosquittoProcess, start_mosquitto
 from uns.errors import TransportError
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
 from uns.model.namespace import Namespace
@@ -126,70 +122,9 @@ AUTOSAVE = ("autosave_interval 1", "autosave_on_changes true")
 UNBOUNDED_QUEUES = ("max_queued_messages 0",)
 
 
-@dataclass
-class TunedMosquitto(MosquittoProcess):
-    """A `MosquittoProcess` with extra config lines, which can also be paused (SIGSTOP)."""
-
-    extra: tuple[str, ...] = ()
-
-    def start(self, timeout_s: float = 10.0) -> None:
-        conf = self.workdir / "mosquitto.conf"
-        lines = [
-            f"listener {self.port} {self.host}",
-            "allow_anonymous true",
-            "user root",  # see MosquittoProcess.start
-            f"persistence {'true' if self.persistence else 'false'}",
-            f"persistence_location {self.workdir}/",
-            f"log_dest file {self.workdir / 'mosquitto.log'}",
-            *self.extra,
-        ]
-        conf.write_text("\n".join(lines) + "\n")
-        self._proc = subprocess.Popen([self.binary, "-c", str(conf)])
-        deadline = time.monotonic() + timeout_s
-        while True:  # a listening port sends no event (setup only, bounded)
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited with {self._proc.returncode}: {self.log()}")
-            try:
-                socket.create_connection((self.host, self.port), timeout=1).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.kill()
-                    raise RuntimeError(f"mosquitto did not listen on {self.port}") from None
-                time.sleep(0.02)
-
-    @property
-    def pid(self) -> int:
-        assert self._proc is not None
-        return self._proc.pid
-
-    def pause(self) -> None:
-        """SIGSTOP, returning once the kernel reports the process stopped."""
-        assert self._proc is not None
-        assert self._proc.poll() is None
-        os.kill(self.pid, signal.SIGSTOP)
-        stat = Path(f"/proc/{self.pid}/stat")
-        deadline = time.monotonic() + 5
-        while stat.read_text().rsplit(")", 1)[1].split()[0] != "T":
-            assert time.monotonic() < deadline, "mosquitto did not stop"
-            time.sleep(0.001)  # the stop is asynchronous; it lands within a scheduler tick
-
-    def resume(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            os.kill(self.pid, signal.SIGCONT)
-
-
-def tuned_mosquitto(workdir: Path, *extra: str, persistence: bool = False) -> TunedMosquitto:
-    binary = find_mosquitto()
-    if binary is None:
-        raise RuntimeError("mosquitto not found on PATH or in /usr/sbin")
-    workdir.mkdir(parents=True, exist_ok=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    broker = TunedMosquitto(binary, workdir, port, persistence, extra=extra)
-    broker.start()
-    return broker
+def tuned_mosquitto(workdir: Path, *extra: str, persistence: bool = False) -> MosquittoProcess:
+    """A dedicated broker with extra config lines (it can also be paused: SIGSTOP)."""
+    return start_mosquitto(workdir, extra=extra, persistence=persistence)
 
 
 def _frame_size(buf: bytearray) -> int | None:

@@ -38,7 +38,6 @@ from tests.integration.harness import (
     FreezableProxy,
     SeqPublisher,
     SeqSink,
-    TunedMosquitto,
     UnsProcess,
     client_settings,
     model_under,
@@ -48,6 +47,7 @@ from tests.integration.harness import (
 )
 from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings
+from uns.demo.mosquitto import MosquittoProcess
 from uns.io.mqtt import BrokerSettings, MqttClient
 from uns.reload import fingerprint
 from uns.service import Service
@@ -67,10 +67,10 @@ SUBSCRIBED = r"subscribed to "
 def brokers(
     mosquitto_factory: Callable[..., Any],  # for its skip-or-fail when mosquitto is missing
     tmp_path: Path,
-) -> Iterator[Callable[..., TunedMosquitto]]:
-    started: list[TunedMosquitto] = []
+) -> Iterator[Callable[..., MosquittoProcess]]:
+    started: list[MosquittoProcess] = []
 
-    def make(*extra: str, persistence: bool = False) -> TunedMosquitto:
+    def make(*extra: str, persistence: bool = False) -> MosquittoProcess:
         broker = tuned_mosquitto(tmp_path / f"tuned{len(started)}", *extra, persistence=persistence)
         started.append(broker)
         return broker
@@ -146,7 +146,7 @@ class Plant:
 
 @pytest.mark.slow
 async def test_broker_sigkill_and_restart_mid_stream_loses_nothing(
-    brokers: Callable[..., TunedMosquitto],
+    brokers: Callable[..., MosquittoProcess],
     unique_topic: str,
     tmp_path: Path,
     record_property: Callable[[str, object], None],
@@ -189,7 +189,7 @@ async def test_broker_sigkill_and_restart_mid_stream_loses_nothing(
 
 @pytest.mark.slow
 async def test_sigterm_under_load_drains_and_a_restart_loses_nothing(
-    brokers: Callable[..., TunedMosquitto],
+    brokers: Callable[..., MosquittoProcess],
     uns_runs: Callable[[Path], Awaitable[UnsProcess]],
     unique_topic: str,
     tmp_path: Path,
@@ -236,7 +236,7 @@ async def test_sigterm_under_load_drains_and_a_restart_loses_nothing(
     ],
 )
 async def test_stuck_drain_exits_and_a_restart_loses_nothing(
-    brokers: Callable[..., TunedMosquitto],
+    brokers: Callable[..., MosquittoProcess],
     uns_runs: Callable[[Path], Awaitable[UnsProcess]],
     unique_topic: str,
     tmp_path: Path,
@@ -309,7 +309,7 @@ def _reloads(metrics: str) -> dict[str, float]:
 
 @pytest.mark.slow
 async def test_reload_storm_under_load_keeps_the_service_up_and_loses_nothing(
-    brokers: Callable[..., TunedMosquitto],
+    brokers: Callable[..., MosquittoProcess],
     uns_runs: Callable[[Path], Awaitable[UnsProcess]],
     unique_topic: str,
     tmp_path: Path,
@@ -367,7 +367,7 @@ def _replace(path: Path, text: str) -> None:
 
 @pytest.mark.slow
 async def test_service_publishes_again_after_the_broker_forgot_its_session(
-    brokers: Callable[..., TunedMosquitto], unique_topic: str, tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], unique_topic: str, tmp_path: Path
 ) -> None:
     # No persistence: a restart forgets every session. The broker's receive maximum (from
     # max_inflight_messages) is the client's packet-id pool; gmqtt uses all but one of them.
@@ -409,7 +409,7 @@ class _ImpatientSettings(ServiceSettings):
 
 
 async def test_a_drain_whose_publishes_fail_is_not_reported_finished(
-    brokers: Callable[..., TunedMosquitto], unique_topic: str, tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], unique_topic: str, tmp_path: Path
 ) -> None:
     broker = brokers(*UNBOUNDED_QUEUES)
     async with (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import find_mosquitto
 from tests.prerequisites import require
+from uns.demo.mosquitto import find_mosquitto, start_mosquitto
 from uns.errors import TransportError
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
 
@@ -90,34 +89,18 @@ def make_pki(d: Path) -> Pki:
 
 @pytest.fixture
 def tls_broker(tmp_path: Path) -> Iterator[tuple[int, Pki]]:
-    binary = find_mosquitto()
-    require(binary is not None, "mosquitto not found on PATH or in /usr/sbin")
+    require(find_mosquitto() is not None, "mosquitto not found on PATH or in /usr/sbin")
     require(shutil.which("openssl") is not None, "openssl is needed to make the test certificates")
-    assert binary is not None
     pki = make_pki(tmp_path)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    conf = tmp_path / "tls.conf"
-    conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\nuser root\n"
-        f"cafile {pki.ca}\ncertfile {pki.server_cert}\nkeyfile {pki.server_key}\n"
-        "require_certificate true\n"
+    tls = (  # they apply to the listener, which the launcher's config defines first
+        f"cafile {pki.ca}",
+        f"certfile {pki.server_cert}",
+        f"keyfile {pki.server_key}",
+        "require_certificate true",
     )
-    proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:  # setup only: wait for the listener
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.02)
-    yield port, pki
-    proc.kill()
-    proc.wait()
+    broker = start_mosquitto(tmp_path / "broker", extra=tls, detached=True)
+    yield broker.port, pki
+    broker.kill()
 
 
 def settings(port: int, pki: Pki, host: str = "127.0.0.1", **kw: object) -> BrokerSettings:

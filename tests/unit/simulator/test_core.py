@@ -27,7 +27,7 @@ from uns.pipeline import Enricher
 from uns.simulator import INVALID_REASONS, RawMessage, Simulator, auto_clock_offset_ms
 from uns.sparkplug import SparkplugHost, decode_payload
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MODELS = ROOT / "models"
 COMPACT = ROOT / "tests" / "data" / "models" / "plant" / "model.yaml"
 NOW = int(datetime(2026, 3, 24, 9, 59, 30, tzinfo=UTC).timestamp() * 1000)  # a Tuesday
