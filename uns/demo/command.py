@@ -29,7 +29,7 @@ from uns.signals import stop_on_signals
 if TYPE_CHECKING:
     from uns.config.settings import ServiceSettings
     from uns.io.mqtt import Message, MqttClient
-    from uns.namespace import Namespace
+    from uns.model.namespace import Namespace
     from uns.service import Service
 
 __all__ = ["DemoOptions", "add_demo_parser", "choose_offset", "run_demo", "setup_logging"]
