@@ -195,6 +195,7 @@ class PayloadWriter:
         self._scan = 0
 
     def single(self, p: Point, value: JsonValue, sim: int) -> bytes:
+        """One value of one point: a bare scalar, or a JSON document at the binding's paths."""
         b = p.binding
         rng = self._rng
         if b.spec.format == "scalar":
@@ -214,6 +215,7 @@ class PayloadWriter:
         return orjson.dumps(doc)
 
     def batch(self, unit: Unit, sim: int, points: list[Point] | None = None) -> bytes:
+        """Several values of one topic: a kepware envelope or a `records` list."""
         b = unit.binding
         rng = self._rng
         write_ts, write_q = self._ts[b.order], self._quality[b.order]

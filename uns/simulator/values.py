@@ -78,6 +78,7 @@ class Sticky(Signal):
 
 
 def signal_for(tag: Tag, rng: random.Random) -> Signal:
+    """The generator that suits a class tag, judged by its datatype, range and name."""
     name = tag.name.lower()
     if tag.datatype == "bool":
         usual = not any(word in name for word in _USUALLY_FALSE)
