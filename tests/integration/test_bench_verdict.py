@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import find_mosquitto
 from tests.prerequisites import require
+from uns.demo.mosquitto import find_mosquitto
 
 pytestmark = pytest.mark.broker
 
