@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from uns.simulator.plant import FILLER, inverse_map, render_topic, template_regex
 from uns.model.topics import TopicPattern
+from uns.simulator.plant import FILLER, inverse_map, render_topic, template_regex
 
 
 def test_render_topic_fills_captures_and_wildcards() -> None:
