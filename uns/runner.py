@@ -21,6 +21,7 @@ from uns.metrics import Stats, registry_for
 from uns.reload import ModelWatcher, ReloadResult, fingerprint
 from uns.service import Service
 from uns.signals import stop_on_signals
+from uns.web import attach_page
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,15 @@ async def serve(
     ns = load_model(root)
     stats = Stats(model_loaded_at=time.time(), model_version=fingerprint(root))
     service = Service(settings, ns, stats=stats)
+    page = attach_page(service, ns, settings) if settings.metrics_port is not None else None
     if started is not None:
         started(service)
 
     def count(result: ReloadResult) -> None:
         outcome = "ok" if result.ok else "failed"
         stats.reloads[outcome] = stats.reloads.get(outcome, 0) + 1
+        if page is not None:
+            page.reload_result(result.ok, result.version, result.problems)
 
     watcher = ModelWatcher(
         root, service.use_model, count, settings.reload_interval_s, stats.model_version
@@ -54,7 +58,11 @@ async def serve(
     health = None
     if settings.metrics_port is not None:
         health = HealthServer(
-            registry_for(stats), service.ready, settings.metrics_host, settings.metrics_port
+            registry_for(stats),
+            service.ready,
+            settings.metrics_host,
+            settings.metrics_port,
+            pages=page,
         )
         await health.start()
     try:

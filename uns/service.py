@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from uns.config.settings import ServiceSettings
 from uns.context.production import ContextStore
@@ -33,6 +34,15 @@ from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json"
+
+
+class OutputObserver(Protocol):
+    """Sees every message published and every model switched to (the namespace page,
+    `uns.web`). Called on the event loop after the broker acknowledged: must not block."""
+
+    def published(self, out: Outgoing) -> None: ...
+
+    def model_changed(self, ns: Namespace, version: str) -> None: ...
 
 
 class _RefusedError(Exception):
@@ -97,6 +107,7 @@ class Service:
         )
         self.client: MqttClient | None = None
         self._state_ts = 0  # the primary-host STATE timestamp of this session (host_id)
+        self.observer: OutputObserver | None = None  # hook: the namespace page (uns.web)
         self._stopping = False
         self._inflight = 0
         self._drain_failures = 0
@@ -125,6 +136,8 @@ class Service:
         self.enricher = self._enricher(ns)
         self.stats.model_version = version or self.stats.model_version
         self.stats.model_loaded_at = time.time()
+        if self.observer is not None:  # hook: the namespace page (uns.web)
+            self.observer.model_changed(ns, self.stats.model_version)
         added = [s for s in self.subscriptions() if s not in before]
         if added and self.client is not None and self.subscribed.is_set():
             await self.client.subscribe(added)
@@ -285,6 +298,8 @@ class Service:
             out.topic, out.payload, qos, out.retain, CONTENT_TYPE if json else None
         )
         self.stats.published[out.kind] = self.stats.published.get(out.kind, 0) + 1
+        if self.observer is not None:  # hook: the namespace page (uns.web)
+            self.observer.published(out)
 
     def _on_connection_change(self, up: bool) -> None:
         self.stats.connected = up
