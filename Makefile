@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint demo bench soak check clean
+.PHONY: install test lint demo bench soak check screenshots clean
 
 install: $(BIN)/uns
 $(BIN)/uns: pyproject.toml
@@ -25,6 +25,9 @@ check: install
 
 demo: install
 	$(BIN)/uns demo
+
+screenshots: install  # re-take docs/browser/*.png with the browser tests
+	UNS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_namespace_page_browser.py
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -20,6 +20,7 @@ BENCHES = [
     ["sparkplug_decode.py"],
     ["sparkplug_host.py"],
     ["lint_bench.py"],
+    ["web_bench.py"],
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from uns.pipeline import Enricher
 from uns.web.page import NamespacePage
 from uns.web.state import NamespaceState
 
+EXTERNAL = re.compile(rb"""(src|href|import)\s*=?\s*["']?(https?:)?//|url\(["']?(https?:)?//""")
 MODEL = Path(__file__).parent.parent / "data" / "models" / "plant" / "model.yaml"
 OVEN1 = "testco/berlin/baking/line-1/oven-cell/oven-1"
 
@@ -72,12 +74,11 @@ async def test_the_page_and_its_assets_are_served_from_the_package(served: Any) 
     assert headers["Content-Type"].startswith("text/html")
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert b'src="/static/app.js"' in body
-    for asset in (b"/static/app.js", b"/static/app.css"):
+    for asset in (b"/static/app.js", b"/static/app.css", b"/static/icon.svg"):
         assert asset in body
         status, _, text = await get(server, asset.decode())
         assert status == 200
-        assert b"http://" not in text  # nothing from outside
-        assert b"https://" not in text
+        assert EXTERNAL.search(text) is None  # nothing loaded from outside
 
 
 async def test_metrics_and_probes_still_answer_next_to_the_page(served: Any) -> None:

@@ -143,7 +143,13 @@ def test_dead_letters_are_counted_by_reason_and_prefix_with_bounded_samples(
     assert prefixes == {"raw/scalar": SAMPLES_PER_REASON + 3, "raw/json": 1, "other/thing": 1}
     assert dl["topic"] == "testco/_deadletter/#"
     assert "uns replay /var/lib/uns/dl.jsonl --reason bad_json --dry-run" in bad["replay"]
+    assert "mosquitto_sub" not in bad["replay"]  # the spool has them all
     assert state.dl_changed
+    unspooled = NamespaceState(models="models")
+    unspooled.deadletter_prefix = "testco/_deadletter"
+    assert unspooled.replay_command("bad_json").startswith(
+        "mosquitto_sub -h BROKER -t 'testco/_deadletter/bad_json' > deadletters.jsonl"
+    )
 
 
 def test_search_matches_every_word_anywhere_in_the_path(ns: Namespace) -> None:
@@ -185,3 +191,14 @@ def test_a_tag_published_outside_the_model_is_added_to_the_tree(ns: Namespace) -
     assert rows[0]["value"] == 1
     state.observe("testco/berlin/new/cmd", b"x", "command", T0)
     assert "testco/berlin/new/cmd" not in state.tags
+
+
+def test_a_second_model_keeps_the_tags_and_their_counts(ns: Namespace) -> None:
+    state = fed(ns, ("raw/scalar/O1/STATE", b"run", T0))
+    before = state.root.tag_count
+    state.use_model(ns, "v2", 2.0)
+    assert state.root.tag_count == before == len(state.tags)
+    oven = state.folder(OVEN1)
+    assert oven is not None
+    assert oven.tag_count == 6
+    assert oven.tags["state"].updates == 1

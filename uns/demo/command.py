@@ -120,6 +120,7 @@ async def run_demo(opts: DemoOptions, out: IO[str]) -> Summary:
     """Broker, service, subscriber and simulator until the duration ends or a signal comes."""
     from uns.config.loader import load_model
     from uns.runner import serve
+    from uns.web import serve_page
     from uns.simulator import Simulator
 
     started = time.monotonic()
@@ -160,6 +161,7 @@ async def run_demo(opts: DemoOptions, out: IO[str]) -> Summary:
         serving = serve(settings, service_stop, started=running.append)
         tasks.append(asyncio.create_task(serving, name="uns.demo.service"))
         service = await _wait_ready(running, tasks[0])
+        await cleanup.enter_async_context(serve_page(service, ns, sys.stderr))  # prints its URL
         await publisher.connect()
         simulator = asyncio.create_task(
             pump(sim, publisher, opts.rate, stop, stats=pumped), name="uns.demo.simulator"

@@ -33,6 +33,7 @@ STATIC = {  # URL path -> (file in uns/web/static, content type)
     "/": ("index.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/static/app.css": ("app.css", "text/css; charset=utf-8"),
+    "/static/icon.svg": ("icon.svg", "image/svg+xml"),
 }
 HEADERS = (
     "Cache-Control: no-store\r\n"

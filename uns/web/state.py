@@ -31,6 +31,8 @@ SAMPLES_PER_REASON = 5
 EXCERPT_CHARS = 200  # of a dead letter's payload and detail
 RAW_PREFIX_LEVELS = 2  # dead letters are grouped by the first levels of their raw topic
 MAX_PROBLEMS = 50  # of a refused reload or of the lint findings, shown on the page
+_SLOT = "\x00"  # stands for the tag name while an equipment's topic levels are built once
+_STALE_QUALITY = b'"quality":"stale"'
 
 
 @dataclass(slots=True)
@@ -45,12 +47,13 @@ class TagState:
     last_ms: int = 0  # when the service published it (wall clock, ms)
     period_s: float = 0.0  # moving average of the time between values
     updates: int = 0
+    said_stale: bool = False  # the last payload's quality was `stale` (a Sparkplug death)
 
     def stale(self, now_ms: int) -> bool:
         if self.updates == 0:
             return False  # never seen: "no data", not stale
-        if b'"quality":"stale"' in self.payload:
-            return True  # a Sparkplug death or its like said so
+        if self.said_stale:
+            return True
         if self.updates < 2:
             return False  # no usual period yet
         limit = max(STALE_FACTOR * self.period_s, STALE_MIN_S)
@@ -139,8 +142,23 @@ class NamespaceState:
         layout = [Template.parse(s) for s in ns.layout.source.split("/")]
         for node in ns.equipment():
             assert node.asset_class is not None
-            for name, tag in node.tags.items():
-                path = "/".join(governed_levels(ns, node, name, layout))
+            levels = governed_levels(ns, node, _SLOT, layout)  # once per equipment
+            if _SLOT in levels[-1] and not any(_SLOT in lvl for lvl in levels[:-1]):
+                folder = self._folder(levels[:-1], len(node.tags))
+                prefix = "/".join(levels[:-1])
+                for name, tag in node.tags.items():
+                    leaf = levels[-1].replace(_SLOT, name)
+                    state = folder.tags.get(leaf)
+                    if state is None:
+                        path = f"{prefix}/{leaf}" if prefix else leaf
+                        state = folder.tags[leaf] = self.tags[path] = TagState(path)
+                    else:
+                        self._uncount(levels[:-1])  # counted twice: it was there already
+                    state.datatype, state.unit = tag.datatype, tag.unit
+                    state.asset_class = node.asset_class.name
+                continue
+            for name, tag in node.tags.items():  # a layout with the tag above the equipment
+                path = "/".join(lvl.replace(_SLOT, name) for lvl in levels)
                 state = self._tag(path)
                 state.datatype, state.unit = tag.datatype, tag.unit
                 state.asset_class = node.asset_class.name
@@ -169,6 +187,7 @@ class NamespaceState:
                 gap = max(now_ms - state.last_ms, 0) / 1000
                 state.period_s = gap if state.updates == 1 else 0.8 * state.period_s + 0.2 * gap
             state.payload, state.last_ms = payload, now_ms
+            state.said_stale = _STALE_QUALITY in payload
             state.updates += 1
             self._changed[topic] = None
         elif kind == "deadletter":
@@ -200,15 +219,26 @@ class NamespaceState:
         state = self.tags.get(path)
         if state is not None:
             return state
-        state = self.tags[path] = TagState(path)
         *levels, name = path.split("/")
+        state = self.tags[path] = TagState(path)
+        self._folder(levels, 1).tags[name] = state
+        return state
+
+    def _folder(self, levels: list[str], new_tags: int) -> Folder:
+        """The folder at `levels` (made if missing), counting `new_tags` on the way down."""
         folder = self.root
-        folder.tag_count += 1
+        folder.tag_count += new_tags
         for level in levels:
             folder = folder.children.setdefault(level, Folder())
-            folder.tag_count += 1
-        folder.tags[name] = state
-        return state
+            folder.tag_count += new_tags
+        return folder
+
+    def _uncount(self, levels: list[str]) -> None:
+        folder = self.root
+        folder.tag_count -= 1
+        for level in levels:
+            folder = folder.children[level]
+            folder.tag_count -= 1
 
     # -- what the page asks for ----------------------------------------------------------
 
@@ -270,8 +300,12 @@ class NamespaceState:
     def replay_command(self, reason: str) -> str:
         """The commands to check, then republish, one reason's dead letters after a fix."""
         spool = self.spool or "deadletters.jsonl"
+        capture = ""
+        if self.spool is None:  # no spool: only a capture of what comes from now on
+            topic = f"{self.deadletter_prefix}/{reason}"
+            capture = f"mosquitto_sub -h BROKER -t '{topic}' > {spool}  # then, later:\n"
         return (
-            f"uns replay {spool} --reason {reason} --dry-run --models {self.models} && "
+            f"{capture}uns replay {spool} --reason {reason} --dry-run --models {self.models}\n"
             f"uns replay {spool} --reason {reason} --broker mqtt://BROKER:1883"
         )
 

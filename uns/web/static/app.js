@@ -6,6 +6,7 @@
 const shown = new Map(); // governed path -> Set of tag rows on screen
 const expanded = new Set(); // level paths the user opened (kept across a resync)
 let staleRule = { factor: 3, min_s: 5 };
+let modelVersion = null; // the model revision the page shows
 
 function el(tag, cls, text) {
   const node = document.createElement(tag);
@@ -60,7 +61,7 @@ function fillTag(row, t, flash) {
   row.tag = t;
   const [, value, quality, ts, , ctx] = row.children;
   value.textContent = formatValue(t.value);
-  if (t.unit && t.value !== null && t.value !== undefined) value.append(el("span", "unit", t.unit));
+  if (t.unit && t.value !== null && t.value !== undefined) value.append(" ", el("span", "unit", t.unit));
   quality.textContent = t.quality || "";
   quality.className = `quality q-${t.quality || "none"}`;
   ts.textContent = t.timestamp ? t.timestamp.replace("T", " ").replace("Z", "") : "";
@@ -109,7 +110,9 @@ function levelNode(r) {
 }
 
 async function fillLevel(path, container) {
+  const generation = (container.generation = (container.generation || 0) + 1);
   const doc = await getJSON(`/api/tree?path=${encodeURIComponent(path)}`);
+  if (container.generation !== generation) return; // a newer fill of this level won
   forget(container);
   container.replaceChildren(...doc.rows.map((r) => (r.kind === "level"
     ? levelNode(r) : tagRow(r, r.name))));
@@ -176,7 +179,7 @@ function renderDeadLetters(doc) {
     const box = el("details", "reason");
     box.dataset.reason = r.reason;
     const summary = el("summary");
-    summary.append(el("strong", null, r.reason), el("span", "count", r.count));
+    summary.append(el("strong", null, r.reason), " ", el("span", "count", r.count));
     box.append(summary);
     for (const s of r.samples) {
       box.append(el("div", null, `${s.received}  ${s.topic}`), el("div", "muted", s.detail),
@@ -205,6 +208,7 @@ function when(seconds) {
 async function loadModel() {
   const m = await getJSON("/api/model");
   staleRule = m.stale_rule;
+  modelVersion = m.version;
   document.getElementById("enterprise").textContent = m.enterprise;
   document.getElementById("summary").textContent =
     `${m.tags} tags \u00b7 ${m.stale} stale \u00b7 model ${m.version}`;
@@ -256,7 +260,10 @@ function connect() {
     }
   });
   events.addEventListener("deadletters", (e) => renderDeadLetters(JSON.parse(e.data)));
-  events.addEventListener("model", () => loadModel().then(resync));
+  events.addEventListener("model", (e) => {
+    if (JSON.parse(e.data).version === modelVersion) loadModel();
+    else loadModel().then(resync); // a reload: the tree may have changed
+  });
   events.addEventListener("resync", resync);
 }
 
