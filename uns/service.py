@@ -123,6 +123,13 @@ class Service:
         self.stats.gauges["uns_publishes_pending"] = lambda: float(
             self.client.publishes_pending if self.client else 0
         )
+        # Sparkplug edge nodes seen: online, or offline since their death (their tags are stale).
+        self.stats.gauges["uns_sparkplug_nodes_online"] = lambda: float(
+            sum(1 for n in self.sparkplug.nodes() if n.online)
+        )
+        self.stats.gauges["uns_sparkplug_nodes_offline"] = lambda: float(
+            sum(1 for n in self.sparkplug.nodes() if not n.online)
+        )
 
     # -- model -------------------------------------------------------------------------
 
