@@ -250,11 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--models", metavar="DIR", default="models", help="for --dry-run")
     replay.set_defaults(func=_replay)
 
+    from uns.contract.command import add_schema_parser
     from uns.demo import add_demo_parsers
     from uns.lint.commands import add_lint_parsers
 
     add_lint_parsers(sub)  # lint, tree, diff
     add_demo_parsers(sub)  # demo, simulate
+    add_schema_parser(sub)  # schema
     return parser
 
 
