@@ -127,7 +127,10 @@ def _explain(args: argparse.Namespace) -> int:
         caps = ", ".join(f"{k}={v!r}" for k, v in trace.captures.items()) or "none"
         print(f"  captures: {caps}")
     if len(trace.candidates) > 1:
-        print("  candidates (most specific first; the first wins):")
+        print(
+            "  candidates, most specific first; the first wins (specificity: per level 3 literal,"
+            " 2 partial like T{n}, 1 {capture} or +, 0 #, then the number of levels):"
+        )
         for c in trace.candidates:
             print(f"    {c}")
     for note in trace.notes:
@@ -260,10 +263,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # the command's usage, not the top-level one (`uns check --strict`)
+            _command_parser(parser, args.command).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     func: Command = args.func

@@ -34,6 +34,13 @@ class UnitError(UnsError, ValueError):
     """An unknown engineering unit or an impossible conversion."""
 
 
+class ModelsNotFoundError(UnsError):
+    """The models directory (or file) does not exist: one message for every command."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: no such file or directory")
+
+
 class SettingsError(UnsError):
     """Bad service settings (broker URL, credentials file, ...)."""
 

@@ -98,7 +98,7 @@ def test_diff_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     new = tmp_path / "new"
     shutil.copytree(MINIMAL, new)
     assert main(["diff", str(old), str(new)]) == 0
-    assert "compatible" in capsys.readouterr().out
+    assert "compatible" in capsys.readouterr().err  # the summary, like check's and lint's
     model = new / "model.yaml"
     model.write_text(
         model.read_text()

@@ -113,7 +113,7 @@ class BindingChecker:
             elif node.asset_class is None:
                 self.ld.add(
                     eq_pos,
-                    f"{path!r} is a {node.level} without a class (no tags)",
+                    f"{path!r} is {_article(node.level)} {node.level} without a class (no tags)",
                     "unknown-reference",
                 )
             else:
@@ -213,3 +213,7 @@ class BindingChecker:
                         "unknown-reference",
                     )
         return src
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

@@ -28,6 +28,7 @@ from uns.config.entries import ProblemLog, read_docs, read_sections
 from uns.config.tree import TreeBuilder
 from uns.config.vocabulary import read_calendars, read_classes, read_enterprise
 from uns.config.yamlfile import key_position, suggest
+from uns.errors import ModelsNotFoundError
 from uns.model.namespace import Namespace
 from uns.model.problem import ModelError, Position, Problem
 
@@ -55,7 +56,7 @@ def load_model_lenient(root: str | FsPath) -> tuple[Namespace, list[Problem]]:
 def _load(root: FsPath) -> tuple[Namespace, list[Problem]]:
     ld = ProblemLog()
     if not root.exists():
-        raise ModelError([Problem(Position(str(root)), "no such file or directory", "yaml-syntax")])
+        raise ModelsNotFoundError(str(root))
     docs = read_docs(root, ld)
     sections = read_sections(docs, ld)
     enterprise, epos = read_enterprise(sections["enterprise"], root, ld)

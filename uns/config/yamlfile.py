@@ -97,6 +97,24 @@ def _duplicate_keys(
             yield from _duplicate_keys(item, path, stack, seen_nodes)
 
 
+def _syntax_hint(lines: list[str], line: int, col: int) -> str:
+    """What to do about the two syntax errors new users hit most."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in text[: max(col, 1)]:
+        return " (tabs are not allowed for indentation: indent with spaces)"
+    key, colon, value = text.partition(": ")
+    if colon and value.lstrip().startswith("{") and not _is_flow_mapping(value):
+        example = f'{key.strip(" -")}: "{value.strip()}"'
+        return f' (a value starting with "{{" is read as a YAML mapping: quote it, {example})'
+    return ""
+
+
+def _is_flow_mapping(value: str) -> bool:
+    """`{a: 1, b: x}` on purpose, not a template like `{site}/raw/{tag}`."""
+    v = value.strip()
+    return v.startswith("{") and v.endswith("}") and ":" in v
+
+
 def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse one file; on a syntax error return None and the positioned problem."""
     try:
@@ -115,7 +133,9 @@ def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
-        return None, [Problem(Position(path, line, col), f"YAML syntax: {what}", "yaml-syntax")]
+        hint = _syntax_hint(text.splitlines(), line, col)
+        message = f"YAML syntax: {what}{hint}"
+        return None, [Problem(Position(path, line, col), message, "yaml-syntax")]
     except yaml.YAMLError as exc:
         return None, [Problem(Position(path, 1, 1), f"YAML syntax: {exc}", "yaml-syntax")]
     return YamlDoc(path, data, text.splitlines()), problems

@@ -104,7 +104,7 @@ def add_simulate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "simulate",
         help="publish realistic raw traffic for a model to a broker (trials, benchmarks)",
         description="Derives topics, payloads, raw tag names and codes from the model's "
-        "bindings and MES sources; ~1%% of messages are deliberately invalid.",
+        "bindings and MES sources; ~1% of messages are deliberately invalid.",
     )
     simulate.add_argument("--broker", metavar="URL", required=True, help="mqtt://host:1883")
     simulate.add_argument("--models", metavar="DIR", default="models", help="default: models")

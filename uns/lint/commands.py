@@ -148,8 +148,10 @@ def diff_command(
         doc: dict[str, Any] = diff_to_json(d, units_break=args.fail_on_unit)
         print(json.dumps(doc, indent=2), file=out)
     else:
-        for line in format_diff_text(d, units_break=args.fail_on_unit):
+        *changes, verdict = format_diff_text(d, units_break=args.fail_on_unit)
+        for line in changes:
             print(line, file=out)
+        print(verdict, file=err)  # the summary, like check's and lint's
     return EXIT_PROBLEMS if d.breaking(units=args.fail_on_unit) else EXIT_OK
 
 

@@ -109,7 +109,7 @@ def _unique(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def lint_models(root: str | Path, config: LintConfig | None = None) -> list[Problem]:
-    """Load a models directory (or file) and lint it. Raises ModelError only when the path
-    does not exist; every problem inside the model comes back as a Problem."""
+    """Load a models directory (or file) and lint it. Raises ModelsNotFoundError only when the
+    path does not exist; every problem inside the model comes back as a Problem."""
     ns, loader_problems = load_model_lenient(root)
     return lint_namespace(ns, loader_problems, config=config)
