@@ -16,11 +16,13 @@ HEADER = """\
 areas, lines, equipment, tags and their governed topics, classes, bindings, calendars, context
 scopes; every node with its file:line:col) and runs the rules below on it.
 
-    uns lint models/                          # text: file:line:col: level rule-id message
-    uns lint models/ --format json            # also: github (annotations), sarif (code scanning)
-    uns lint models/ --config lint.yaml --strict
-    uns tree models/ --site cologne --depth 4 # the governed namespace with tag counts
-    uns diff old-models/ models/              # added / removed / moved / changed topics
+```sh
+uns lint models/                          # text: file:line:col: level rule-id message
+uns lint models/ --format json            # also: github (annotations), sarif (code scanning)
+uns lint models/ --config lint.yaml --strict
+uns tree models/ --site cologne --depth 4 # the governed namespace with tag counts
+uns diff old-models/ models/              # added / removed / moved / changed topics
+```
 
 Exit codes: 0 clean; 1 errors (or warnings with `--strict`; info never fails); 2 usage errors
 or unreadable input (no such directory, invalid lint config). `uns diff` exits 1 when a change
