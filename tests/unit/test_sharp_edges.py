@@ -126,3 +126,16 @@ def test_explain_says_what_specificity_means(
     assert "matched binding 'pump-1-only'" in out
     assert "per level 3 literal" in out
     assert "pump-1-only: plc/P1/{raw_tag} (specificity (3, 3, 1, 3))" in out
+
+
+def test_a_unit_error_points_at_the_unit_not_the_mapping(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (ROOT / "examples" / "minimal" / "model.yaml").read_text()
+    line = "      FLOW: {tag: flow, unit: l/min} # converted to the class unit, m^3/h"
+    assert line in text
+    (tmp_path / "model.yaml").write_text(text.replace(line, line.replace("l/min", "l/mn")))
+    number = text.splitlines().index(line) + 1
+    assert main(["check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"model.yaml:{number}:{line.index('l/min') + 1}: [error] unknown unit 'l/mn'" in out

@@ -122,14 +122,24 @@ class BindingChecker:
         if b.tag_map is not None:
             for raw, tm in b.tag_map.items():
                 pos = key_position(e.doc, tags_data, raw, value=True)
-                self._check_tag(b, targets, tm, pos)
+                entry = tags_data.get(raw) if isinstance(tags_data, CommentedMap) else None
+                if tm.unit is not None and isinstance(entry, CommentedMap):
+                    upos = key_position(e.doc, entry, "unit", value=True)  # not the `{`
+                else:
+                    upos = b.key_positions.get("unit", pos)
+                self._check_tag(b, targets, tm, pos, upos)
         elif not b.tag.fields:
-            self._check_tag(
-                b, targets, TagMapSpec(tag=b.tag.source), b.key_positions.get("tag", b.pos)
-            )
+            tpos = b.key_positions.get("tag", b.pos)
+            upos = b.key_positions.get("unit", tpos)
+            self._check_tag(b, targets, TagMapSpec(tag=b.tag.source), tpos, upos)
 
     def _check_tag(
-        self, b: Binding, targets: Iterable[Node], tm: TagMapSpec, pos: Position
+        self,
+        b: Binding,
+        targets: Iterable[Node],
+        tm: TagMapSpec,
+        pos: Position,
+        unit_pos: Position,
     ) -> None:
         unit = tm.unit if tm.unit is not None else b.spec.unit
         scale = tm.scale if tm.scale is not None else b.spec.scale
@@ -161,7 +171,7 @@ class BindingChecker:
                 compile_conversion(unit, tag.unit, scale, offset)
             except UnitError as exc:
                 reported.add(key)
-                self.ld.add(pos, str(exc), "unit")
+                self.ld.add(unit_pos, str(exc), "unit")
 
     def _numeric_codes(self, doc: YamlDoc, map_data: Any) -> None:
         """Codes YAML reads as numbers but written otherwise (`01`, `1_0`) would never match."""

@@ -559,7 +559,7 @@ UNIT_CASES = {
             tags:
               FLOW: {tag: flow, unit: kg}
         """,
-        (7, 13, "cannot convert 'kg' ([mass]) to 'm^3/h'", "unit"),
+        (7, 31, "cannot convert 'kg' ([mass]) to 'm^3/h'", "unit"),  # at `kg`, not the `{`
     ),
     "source-unit-for-a-tag-without-unit": case(
         """\
@@ -570,7 +570,7 @@ UNIT_CASES = {
             tag: running
             unit: degC
         """,
-        (5, 10, "source unit 'degC' given, but pump.running has no unit", "unit"),
+        (6, 11, "source unit 'degC' given, but pump.running has no unit", "unit"),  # at degC
     ),
 }
 
