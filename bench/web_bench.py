@@ -37,7 +37,7 @@ from lint_bench import generate
 from uns.config.loader import load_model
 from uns.io.http import HealthServer
 from uns.metrics import Stats, registry_for
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.web.page import NamespacePage
 from uns.web.state import NamespaceState
 

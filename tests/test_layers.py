@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lint",),
     ("io", "metrics", "replay"),  # replay: the dead-letter spool the service appends to
     ("service",),
-    ("runner", "reload", "demo", "simulator"),
+    ("runner", "reload", "demo", "simulator", "web", "contract"),
     ("cli", "__main__"),
 )
 

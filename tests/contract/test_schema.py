@@ -16,7 +16,7 @@ from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.contract.asyncapi import asyncapi_document
 from uns.contract.payloads import json_schema_bundle
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.pipeline import Enricher
 
 MODEL = Path(__file__).parent.parent / "data" / "models" / "plant" / "model.yaml"

@@ -16,9 +16,9 @@ import pytest
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.io.http import HealthServer
-from uns.lint.problem import Position, Problem
 from uns.metrics import Stats, registry_for
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
+from uns.model.problem import Position, Problem
 from uns.pipeline import Enricher
 from uns.web.page import NamespacePage
 from uns.web.state import NamespaceState

@@ -9,8 +9,8 @@ import pytest
 
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
-from uns.lint.problem import Position, Problem
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
+from uns.model.problem import Position, Problem
 from uns.pipeline import Enricher
 from uns.web.state import EXCERPT_CHARS, SAMPLES_PER_REASON, NamespaceState
 

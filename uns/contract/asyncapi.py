@@ -12,9 +12,8 @@ import re
 from typing import Any
 
 from uns.contract.payloads import payload_schemas, tag_schema_name
-from uns.lint.graph import governed_levels
-from uns.namespace import Namespace, Node
-from uns.topics import Template
+from uns.model.namespace import Namespace, Node
+from uns.model.template import Template
 
 Doc = dict[str, Any]
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
@@ -40,7 +39,6 @@ def _key(text: str) -> str:
 
 def asyncapi_document(ns: Namespace, revision: str) -> Doc:
     enterprise = ns.enterprise.name
-    layout = [Template.parse(s) for s in ns.layout.source.split("/")]
     shapes: dict[tuple[str, tuple[str, ...]], dict[str, set[str]]] = {}
     addresses: dict[tuple[str, tuple[str, ...]], str] = {}
     for node in sorted(ns.equipment(), key=lambda n: n.path):
@@ -55,7 +53,7 @@ def asyncapi_document(ns: Namespace, revision: str) -> Doc:
         for n in branch:
             names.setdefault(n.level, set()).add(n.name)
         if key not in addresses:
-            rendered = governed_levels(ns, _placeholders(node), "{tag}", layout)
+            rendered = ns.governed_levels(_placeholders(node), "{tag}")
             addresses[key] = "/".join(rendered)
 
     channels: Doc = {}

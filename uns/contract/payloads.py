@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uns.namespace import AssetClass, Namespace, Tag
+from uns.model.namespace import AssetClass, Namespace, Tag
 
 JSON_TYPES = {"float": "number", "int": "number", "bool": "boolean", "string": "string"}
 CONTEXT_KEYS = ("shift", "crew", "batch", "product", "order")

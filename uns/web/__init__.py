@@ -16,7 +16,7 @@ from uns.config.settings import ServiceSettings
 from uns.io.http import HealthServer
 from uns.lint.runner import lint_namespace
 from uns.metrics import registry_for
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.reload import fingerprint
 from uns.service import Service
 from uns.web.page import NamespacePage

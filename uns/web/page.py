@@ -22,8 +22,8 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from uns.lint.problem import Problem
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
+from uns.model.problem import Problem
 from uns.pipeline import Outgoing
 from uns.web.state import STALE_FACTOR, STALE_MIN_S, NamespaceState
 

@@ -20,10 +20,8 @@ from typing import Any
 
 import orjson
 
-from uns.lint.graph import governed_levels
-from uns.lint.problem import Problem
-from uns.namespace import Namespace
-from uns.topics import Template
+from uns.model.namespace import Namespace
+from uns.model.problem import Problem
 
 STALE_FACTOR = 3.0  # no value for this many times the tag's usual period: stale
 STALE_MIN_S = 5.0  # ... but never sooner than this (a 10 Hz tag is not stale after 0.3 s)
@@ -139,10 +137,9 @@ class NamespaceState:
         """
         self.enterprise = ns.enterprise.name
         self.deadletter_prefix = str(ns.deadletter_topic("x")).rsplit("/", 1)[0]
-        layout = [Template.parse(s) for s in ns.layout.source.split("/")]
         for node in ns.equipment():
             assert node.asset_class is not None
-            levels = governed_levels(ns, node, _SLOT, layout)  # once per equipment
+            levels = ns.governed_levels(node, _SLOT)  # once per equipment
             if _SLOT in levels[-1] and not any(_SLOT in lvl for lvl in levels[:-1]):
                 folder = self._folder(levels[:-1], len(node.tags))
                 prefix = "/".join(levels[:-1])
