@@ -1,7 +1,7 @@
 """A headless Chromium driven by Selenium, all from Debian packages: nothing is downloaded.
 
-Skipped locally when chromium, chromedriver or selenium is missing; under CI=true that is a
-failure, like a missing mosquitto (.ci/run installs them).
+Skipped locally when chromium, chromedriver or selenium is missing; under CI that is a
+failure (tests/prerequisites.py), like a missing mosquitto (.ci/run installs them).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pytest
+from tests.prerequisites import require
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -37,12 +37,7 @@ def require_browser() -> None:
         import selenium  # noqa: F401
     except ImportError:
         missing.append("selenium (pip)")
-    if not missing:
-        return
-    message = f"browser test needs {', '.join(missing)}"
-    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}:
-        pytest.fail(f"{message} (required when CI is set)")
-    pytest.skip(message)
+    require(not missing, f"browser test needs {', '.join(missing)}")
 
 
 @contextmanager
