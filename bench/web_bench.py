@@ -20,7 +20,6 @@ import asyncio
 import gc
 import json
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -42,7 +41,6 @@ from uns.web.page import NamespacePage
 from uns.web.state import NamespaceState
 
 RESULT = Path(__file__).parent / "results" / "web.json"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 def payload(path: str, i: int) -> bytes:
@@ -56,7 +54,7 @@ def payload(path: str, i: int) -> bytes:
             "quality": "good",
             "unit": "degC",
             "asset": dict(
-                zip(("enterprise", "site", "area", "line", "equipment"), levels, strict=True)
+                zip(("enterprise", "site", "area", "line", "equipment"), levels[:-1], strict=True)
             ),
             "context": {"shift": "early", "crew": None, "batch": "B-1042", "product": "p"},
             "source": {"topic": f"plc/{levels[1]}/A0L0/E1/{levels[-1]}", "received": "x"},
@@ -148,58 +146,43 @@ async def http_numbers(state: NamespaceState, site: str) -> dict[str, Any]:
 
 
 def browser_numbers(base: str, site: str) -> dict[str, Any] | None:
+    """Headless Chromium as the browser tests start it (tests/integration/browser.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import WebDriverWait
+
+        from tests.integration.browser import CHROMEDRIVER, CHROMIUM, chromium
     except ImportError:
         return None
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         return None
-    profile = tempfile.mkdtemp(prefix="uns-web-bench-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-precise-memory-info",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        t0 = time.perf_counter()
-        driver.get(base + "/")
-        root = WebDriverWait(driver, 30, 0.02).until(
-            lambda d: d.find_element(By.CSS_SELECTOR, '.level[data-path="benchco"]')
-        )
-        first_row_s = time.perf_counter() - t0
-        root.click()
-        t1 = time.perf_counter()
-        row = WebDriverWait(driver, 30, 0.02).until(
-            lambda d: d.find_element(By.CSS_SELECTOR, f'.level[data-path="benchco/{site}"]')
-        )
-        open_enterprise_s = time.perf_counter() - t1
-        row.click()
-        WebDriverWait(driver, 30, 0.02).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-path^="benchco/{site}/"]')
-        )
-        heap = driver.execute_script("return performance.memory.usedJSHeapSize")
-        return {
-            "browser_first_row_s": round(first_row_s, 3),
-            "browser_open_enterprise_s": round(open_enterprise_s, 3),
-            "browser_js_heap_mib": round(heap / 2**20, 1),
-        }
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="uns-web-bench-") as tmp:
+        profile, failed = Path(tmp) / "profile", Path(tmp) / "failed.png"
+        with chromium(profile, failed, "--enable-precise-memory-info") as driver:
+            t0 = time.perf_counter()
+            driver.get(base + "/")
+            root = WebDriverWait(driver, 30, 0.02).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, '.level[data-path="benchco"]')
+            )
+            first_row_s = time.perf_counter() - t0
+            root.click()
+            t1 = time.perf_counter()
+            selector = f'.level[data-path="benchco/{site}"]'
+            row = WebDriverWait(driver, 30, 0.02).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, selector)
+            )
+            open_enterprise_s = time.perf_counter() - t1
+            row.click()
+            WebDriverWait(driver, 30, 0.02).until(
+                lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-path^="benchco/{site}/"]')
+            )
+            heap = driver.execute_script("return performance.memory.usedJSHeapSize")
+    return {
+        "browser_first_row_s": round(first_row_s, 3),
+        "browser_open_enterprise_s": round(open_enterprise_s, 3),
+        "browser_js_heap_mib": round(heap / 2**20, 1),
+    }
 
 
 def main() -> int:

@@ -41,7 +41,7 @@ def require_browser() -> None:
 
 
 @contextmanager
-def chromium(profile: Path, on_failure: Path) -> Iterator[Any]:
+def chromium(profile: Path, on_failure: Path, *extra_flags: str) -> Iterator[Any]:
     """A WebDriver for a fresh headless Chromium with its own profile directory; a failing
     test leaves a screenshot at `on_failure`."""
     from selenium import webdriver
@@ -50,7 +50,7 @@ def chromium(profile: Path, on_failure: Path) -> Iterator[Any]:
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a driver
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in FLAGS:
+    for flag in (*FLAGS, *extra_flags):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
