@@ -120,8 +120,8 @@ async def run_demo(opts: DemoOptions, out: IO[str]) -> Summary:
     """Broker, service, subscriber and simulator until the duration ends or a signal comes."""
     from uns.config.loader import load_model
     from uns.runner import serve
-    from uns.web import serve_page
     from uns.simulator import Simulator
+    from uns.web import serve_page
 
     started = time.monotonic()
     ns = load_model(opts.models)
