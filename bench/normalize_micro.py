@@ -34,7 +34,9 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from uns.codec.payloads import json_object_decoder, kepware_decoder, scalar_decoder
+from uns.formats.json_object import json_object_decoder
+from uns.formats.kepware import kepware_decoder
+from uns.formats.scalar import scalar_decoder
 from uns.normalize import timestamps
 from uns.normalize.quality import compile_quality_parser
 from uns.normalize.timestamps import compile_timestamp_parser, format_utc_ms

@@ -13,15 +13,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uns.codec.payloads import (
-    Decoder,
-    RawSample,
-    json_object_decoder,
-    kepware_decoder,
-    records_decoder,
-    scalar_decoder,
-)
 from uns.errors import DecodeError
+from uns.formats import Decoder, RawSample
+from uns.formats.json_object import json_object_decoder
+from uns.formats.kepware import kepware_decoder
+from uns.formats.records import records_decoder
+from uns.formats.scalar import scalar_decoder
 from uns.normalize.quality import QualityKind, compile_quality_parser
 from uns.normalize.timestamps import compile_timestamp_parser, format_utc_ms
 from uns.normalize.values import compile_coercer

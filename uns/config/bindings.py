@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap
 from uns.config.entries import Entry, ProblemLog
 from uns.config.yamlfile import YamlDoc, key_position, suggest
 from uns.errors import UnitError
+from uns.formats import format_names, get_format
 from uns.model.namespace import MAX_ENUMERATION, Binding, ContextSource, Namespace, Node
 from uns.model.problem import Position
 from uns.model.specs import BindingSpec, ContextSourceSpec, TagMapSpec
@@ -52,11 +53,11 @@ class BindingChecker:
             return None
         data: CommentedMap = e.data
         kpos = {k: key_position(e.doc, data, k, value=True) for k in data}
+        if not self._format_fits(spec, e, kpos):
+            return None
         pattern = TopicPattern.parse(spec.topic)
         id_text = (
-            spec.id
-            if spec.id is not None
-            else ("{tag}" if spec.format in ("kepware", "records", "sparkplug") else None)
+            spec.id if spec.id is not None else ("{tag}" if get_format(spec.format).batch else None)
         )
         id_pattern = NamePattern.parse(id_text) if id_text is not None else None
         captures = set(pattern.captures) | set(id_pattern.captures if id_pattern else ())
@@ -172,6 +173,19 @@ class BindingChecker:
             except UnitError as exc:
                 reported.add(key)
                 self.ld.add(unit_pos, str(exc), "unit")
+
+    def _format_fits(self, spec: BindingSpec, e: Entry, kpos: dict[Any, Position]) -> bool:
+        """The format is registered and the binding meets its rules (`uns.formats`)."""
+        if spec.format not in format_names():
+            names = ", ".join(repr(n) for n in format_names())
+            where = kpos.get("format", e.pos)
+            self.ld.add(where, f"unknown payload format {spec.format!r}; known: {names}", "schema")
+            return False
+        problem = get_format(spec.format).check(spec)
+        if problem is not None:
+            self.ld.add(e.pos, problem, "schema")
+            return False
+        return True
 
     def _numeric_codes(self, doc: YamlDoc, map_data: Any) -> None:
         """Codes YAML reads as numbers but written otherwise (`01`, `1_0`) would never match."""

@@ -13,9 +13,9 @@ from typing import Literal
 
 import orjson
 
-from uns.codec.payloads import MISSING, compile_field_path
 from uns.context.production import ContextKey, ContextStore
 from uns.errors import DecodeError
+from uns.formats.shared import MISSING, compile_field_path
 from uns.model.specs import ContextSourceSpec
 
 TimestampParser = Callable[[object, int], int | None]

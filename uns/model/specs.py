@@ -37,7 +37,6 @@ CONTEXT_KEYS = ("batch", "product", "order")
 
 Datatype = Literal["float", "int", "bool", "string"]
 ContextKey = Literal["batch", "product", "order"]
-PayloadFormat = Literal["json", "scalar", "kepware", "records", "sparkplug"]
 QualityFormat = Literal["auto", "opcua", "opcda", "bool", "string"]
 
 
@@ -229,7 +228,7 @@ class BindingSpec(Spec):
 
     name: str | None = None
     topic: str
-    format: PayloadFormat = "json"
+    format: str = "json"  # a `uns.formats` name; the loader checks it and its rules
     fields: FieldsSpec = FieldsSpec()
     records: str | None = None
     id: str | None = None
@@ -260,25 +259,6 @@ class BindingSpec(Spec):
     def _template(cls, v: str) -> str:
         Template.parse(v)
         return v
-
-    @model_validator(mode="after")
-    def _format_needs(self) -> BindingSpec:
-        if self.format == "records" and not self.records:
-            raise ValueError("format 'records' needs 'records': the path of the array")
-        if self.format == "records" and not self.fields.name:
-            raise ValueError("format 'records' needs 'fields.name': the id field of a record")
-        if self.format == "sparkplug":
-            levels = self.topic.split("/")
-            if levels[0] != "spBv1.0" or len(levels) not in (3, 4):
-                raise ValueError(
-                    "a sparkplug binding's topic is 'spBv1.0/{group}/{node}' or "
-                    "'spBv1.0/{group}/{node}/{device}' (no message type)"
-                )
-        if self.format in ("json", "scalar") and self.id is not None:
-            raise ValueError(
-                f"'id' is only for batch formats (kepware, records), not {self.format}"
-            )
-        return self
 
 
 class EventSpec(Spec):

@@ -14,7 +14,7 @@ from uns.config.loader import load_model
 from uns.context.production import ContextStore
 from uns.pipeline import Enricher, Outgoing
 
-MODEL = Path(__file__).parent.parent / "data" / "models" / "plant"
+MODEL = Path(__file__).parents[2] / "data" / "models" / "plant"
 
 
 def ms(text: str) -> int:

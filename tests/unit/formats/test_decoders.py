@@ -6,17 +6,12 @@ import dataclasses
 
 import pytest
 
-from uns.codec.payloads import (
-    MISSING,
-    Decoder,
-    RawSample,
-    compile_field_path,
-    json_object_decoder,
-    kepware_decoder,
-    records_decoder,
-    scalar_decoder,
-)
 from uns.errors import DecodeError
+from uns.formats import MISSING, Decoder, RawSample, compile_field_path
+from uns.formats.json_object import json_object_decoder
+from uns.formats.kepware import kepware_decoder
+from uns.formats.records import records_decoder
+from uns.formats.scalar import scalar_decoder
 
 DOC = {
     "value": 72.4,
