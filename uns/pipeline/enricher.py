@@ -19,17 +19,16 @@ from uns.context.production import ContextStore
 from uns.errors import DecodeError
 from uns.formats import Decoder, RawSample, get_format
 from uns.model.namespace import Binding, ContextSource, Namespace
-from uns.model.trie import IndexHit, TopicIndex
+from uns.model.trie import TopicIndex
 from uns.pipeline.context_updates import ContextUpdates
 from uns.pipeline.deadletters import DeadLetters
 from uns.pipeline.outputs import Counters, Outgoing, Rejection, Trace
-from uns.pipeline.plans import PlanCompiler, TagPlan
-from uns.pipeline.samples import enrich_sample
+from uns.pipeline.plans import PlanCompiler
+from uns.pipeline.samples import SampleEnricher
 from uns.sparkplug import HostActions, SparkplugHost
 
 DEFAULT_MAX_PAYLOAD = 256 * 1024
 DEFAULT_MAX_TOPIC = 1024
-_PLAN_CACHE_SIZE = 200_000
 
 
 class Enricher:
@@ -68,11 +67,12 @@ class Enricher:
         for s in ns.context_sources:
             self._sources.add(s.pattern, s)
         self._compiler = PlanCompiler(ns)
-        self._plans: dict[tuple[str, str | None], TagPlan | Rejection] = {}
+        self._samples = SampleEnricher(self._compiler, context)
         dead = DeadLetters(ns)
         # Bound methods, not wrappers: the public `dead_letter` and what the routes call.
         self.dead_letter = dead.message
         self._rejections = dead.per_reason
+        self._enrich = self._samples.enrich
         self._context_updates = ContextUpdates(ns, context, self._compiler, self.counters)
         for node in ns.nodes.values():
             for key, value in node.context.items():
@@ -171,27 +171,6 @@ class Enricher:
         # publishes the good ones.
         out += self._rejections(topic, payload, received_ms, failed, binding.name)
         return out
-
-    # -- one sample ----------------------------------------------------------------------
-
-    def _enrich(
-        self,
-        hit: IndexHit[Binding],
-        topic: str,
-        sample: RawSample,
-        received_ms: int,
-        trace: Trace | None,
-    ) -> Outgoing | Rejection:
-        key = (topic, sample.name)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._compiler.plan(hit, topic, sample.name)
-            if len(self._plans) >= _PLAN_CACHE_SIZE:
-                self._plans.clear()
-            self._plans[key] = plan
-        if isinstance(plan, Rejection):
-            return plan
-        return enrich_sample(plan, sample, received_ms, self.context, trace)
 
     # -- Sparkplug -----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Per-sample enrichment, the hot path: value, timestamp, quality, context join -> JSON.
 
-Everything static comes from the `TagPlan`; this only parses the sample and serialises.
+Everything static comes from the cached `TagPlan`; per sample this only parses and
+serialises. Plan lookup and enrichment are one method on purpose: one call per sample.
 """
 
 from __future__ import annotations
@@ -10,73 +11,96 @@ import orjson
 from uns.context.production import ContextStore
 from uns.errors import DecodeError
 from uns.formats import RawSample
+from uns.model.namespace import Binding
+from uns.model.trie import IndexHit
 from uns.normalize.timestamps import format_utc_ms
 from uns.pipeline.outputs import Outgoing, Rejection, Trace
-from uns.pipeline.plans import TagPlan
+from uns.pipeline.plans import PlanCompiler, TagPlan
 
 _SOURCE = b'","timestamp_source":"source","quality":'
 _ARRIVAL = b'","timestamp_source":"arrival","quality":'
+_PLAN_CACHE_SIZE = 200_000  # plans kept before the cache starts over (bounded memory)
 _QUALITY = {q: orjson.dumps(q) for q in ("good", "uncertain", "bad", "stale")}
 
 
-def enrich_sample(
-    plan: TagPlan,
-    sample: RawSample,
-    received_ms: int,
-    context: ContextStore,
-    trace: Trace | None,
-) -> Outgoing | Rejection:
-    """The governed message for one sample, or why its value cannot be used."""
-    try:
-        # A Sparkplug null or stale marker is published as null, not coerced.
-        nothing = sample.value is None and plan.nullable
-        value = None if nothing else plan.coerce(sample.value)
-        if plan.convert is not None and type(value) in (float, int):
-            # 12 significant digits: 853 * 0.1 is 85.3, not 85.30000000000001.
-            value = float(f"{plan.convert(value):.12g}")  # type: ignore[arg-type]
-        ts = None
-        if sample.timestamp is not None:
-            ts = plan.parse_ts(sample.timestamp, received_ms)
-        quality = plan.parse_quality(sample.quality)
-    except DecodeError as exc:
-        return Rejection(exc.reason, f"{plan.tag.name}: {exc.detail}")
-    received = format_utc_ms(received_ms)
-    if ts is None:
-        ts, stamp, ts_part = received_ms, received, _ARRIVAL
-    else:
-        stamp, ts_part = format_utc_ms(ts), _SOURCE
-    shift = plan.shifts.shift_at(ts) if plan.shifts is not None else None
-    production = context.lookup(plan.path, ts)
-    if shift is not plan.last_shift or production is not plan.last_production:
-        # Context changes at shift and batch boundaries only: serialise it once per change.
-        plan.last_shift, plan.last_production = shift, production
-        plan.context_json = orjson.dumps(
-            {
-                "shift": shift.name if shift else None,
-                "crew": shift.crew if shift else None,
-                "batch": production.batch,
-                "product": production.product,
-                "order": production.order,
-            }
+class SampleEnricher:
+    """Turns decoded samples into governed messages, compiling and caching a plan per
+    (raw topic, sample id) on first sight."""
+
+    def __init__(self, compiler: PlanCompiler, context: ContextStore) -> None:
+        self.compiler = compiler
+        self.context = context
+        self.plans: dict[tuple[str, str | None], TagPlan | Rejection] = {}
+
+    def enrich(
+        self,
+        hit: IndexHit[Binding],
+        topic: str,
+        sample: RawSample,
+        received_ms: int,
+        trace: Trace | None,
+    ) -> Outgoing | Rejection:
+        """The governed message for one sample, or why it cannot be placed."""
+        key = (topic, sample.name)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.compiler.plan(hit, topic, sample.name)
+            if len(self.plans) >= _PLAN_CACHE_SIZE:
+                self.plans.clear()
+            self.plans[key] = plan
+        if isinstance(plan, Rejection):
+            return plan
+        try:
+            # A Sparkplug null or stale marker is published as null, not coerced.
+            nothing = sample.value is None and plan.nullable
+            value = None if nothing else plan.coerce(sample.value)
+            if plan.convert is not None and type(value) in (float, int):
+                # 12 significant digits: 853 * 0.1 is 85.3, not 85.30000000000001.
+                value = float(f"{plan.convert(value):.12g}")  # type: ignore[arg-type]
+            ts = None
+            if sample.timestamp is not None:
+                ts = plan.parse_ts(sample.timestamp, received_ms)
+            quality = plan.parse_quality(sample.quality)
+        except DecodeError as exc:
+            return Rejection(exc.reason, f"{plan.tag.name}: {exc.detail}")
+        received = format_utc_ms(received_ms)
+        if ts is None:
+            ts, stamp, ts_part = received_ms, received, _ARRIVAL
+        else:
+            stamp, ts_part = format_utc_ms(ts), _SOURCE
+        shift = plan.shifts.shift_at(ts) if plan.shifts is not None else None
+        production = self.context.lookup(plan.path, ts)
+        if shift is not plan.last_shift or production is not plan.last_production:
+            # Context changes at shift and batch boundaries only: serialise it once per change.
+            plan.last_shift, plan.last_production = shift, production
+            plan.context_json = orjson.dumps(
+                {
+                    "shift": shift.name if shift else None,
+                    "crew": shift.crew if shift else None,
+                    "batch": production.batch,
+                    "product": production.product,
+                    "order": production.order,
+                }
+            )
+        if trace is not None:
+            trace.notes.append(
+                f"{sample.name or plan.binding.tag.source} -> {plan.node.path_text} "
+                f"tag {plan.tag.name}"
+            )
+        # Pre-serialised fragments keep the key order of docs/payload.md fixed.
+        payload = b"".join(
+            (
+                b'{"value":',
+                orjson.dumps(value),
+                b',"timestamp":"',
+                stamp.encode(),
+                ts_part,
+                _QUALITY[quality],
+                plan.static_json,
+                plan.context_json,
+                plan.source_json,
+                received.encode(),
+                b'"}}',
+            )
         )
-    if trace is not None:
-        trace.notes.append(
-            f"{sample.name or plan.binding.tag.source} -> {plan.node.path_text} tag {plan.tag.name}"
-        )
-    # Pre-serialised fragments keep the key order of docs/payload.md fixed.
-    payload = b"".join(
-        (
-            b'{"value":',
-            orjson.dumps(value),
-            b',"timestamp":"',
-            stamp.encode(),
-            ts_part,
-            _QUALITY[quality],
-            plan.static_json,
-            plan.context_json,
-            plan.source_json,
-            received.encode(),
-            b'"}}',
-        )
-    )
-    return Outgoing(plan.topic, payload, plan.retain, "enriched")
+        return Outgoing(plan.topic, payload, plan.retain, "enriched")
