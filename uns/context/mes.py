@@ -7,9 +7,9 @@ writes into the `ContextStore`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 import orjson
 
@@ -19,31 +19,6 @@ from uns.formats.shared import MISSING, compile_field_path
 from uns.model.specs import ContextSourceSpec
 
 TimestampParser = Callable[[object, int], int | None]
-
-
-class EventWords(Protocol):
-    """For `mode: events`: the field that says start or end, and its two words."""
-
-    @property
-    def field(self) -> str: ...
-    @property
-    def start(self) -> str: ...
-    @property
-    def end(self) -> str: ...
-
-
-class MesSourceOptions(Protocol):
-    """What a reader needs of a context source (`ContextSourceSpec` in the YAML model).
-
-    A protocol so `context` does not import `config`, which sits above it.
-    """
-
-    @property
-    def fields(self) -> Mapping[ContextKey, str]: ...
-    @property
-    def timestamp(self) -> str | None: ...
-    @property
-    def event(self) -> EventWords | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +31,7 @@ class MesUpdate:
 class MesReader:
     """Compiled once per context source."""
 
-    def __init__(self, spec: MesSourceOptions) -> None:
+    def __init__(self, spec: ContextSourceSpec) -> None:
         self.spec = spec
         self._fields = [(key, compile_field_path(path)) for key, path in spec.fields.items()]
         self._timestamp = compile_field_path(spec.timestamp) if spec.timestamp else None

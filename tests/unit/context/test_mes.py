@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from uns.config.assets import ContextSourceSpec
 from uns.context.mes import MesReader, MesUpdate, apply_update
 from uns.context.production import ContextStore
 from uns.errors import DecodeError
+from uns.model.specs import ContextSourceSpec
 
 NOW = 1_774_346_400_000
 LINE = ("cologne", "packaging", "line-1")

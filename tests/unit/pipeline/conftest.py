@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from uns.config.loader import load_model
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 
 MODEL = Path(__file__).parents[2] / "data" / "models" / "plant"
 

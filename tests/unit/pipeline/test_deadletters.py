@@ -6,7 +6,7 @@ import base64
 
 import orjson
 
-from uns.namespace import Namespace
+from uns.model.namespace import Namespace
 from uns.pipeline.deadletters import DeadLetters
 from uns.pipeline.outputs import Rejection
 

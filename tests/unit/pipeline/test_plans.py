@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from uns.namespace import Binding, Namespace
+from uns.model.namespace import Binding, Namespace
+from uns.model.trie import IndexHit, TopicIndex
 from uns.normalize.quality import compile_quality_parser
 from uns.pipeline.outputs import Rejection
 from uns.pipeline.plans import PlanCompiler, TagPlan
-from uns.topics import IndexHit, TopicIndex
 
 
 def hit(ns: Namespace, topic: str) -> IndexHit[Binding]:
