@@ -467,6 +467,15 @@ CASES = {
         """,
         (2, 5, "'id' is only for batch formats (kepware, records), not json", "schema"),
     ),
+    "unknown-payload-format": case(
+        """\
+        bindings:
+          - topic: "plc/T1"
+            format: xml
+            equipment: plant/utilities/water/tank-1
+        """,
+        (3, 13, "unknown payload format 'xml'; known: 'json', 'scalar'", "schema"),
+    ),
     "context-scope-unknown": case(
         """\
         context:
