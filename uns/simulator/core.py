@@ -8,9 +8,10 @@ from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo
 
 from uns.errors import UnsError
+from uns.formats import get_format
 from uns.model.namespace import Binding, Namespace
 from uns.simulator.context import MesContext
-from uns.simulator.encoding import BATCH_FORMATS, PayloadWriter, SparkplugEdges
+from uns.simulator.encoding import PayloadWriter, SparkplugEdges
 from uns.simulator.invalid import InvalidMessages
 from uns.simulator.messages import Point, RawMessage, Unit
 from uns.simulator.plant import plant_points
@@ -104,14 +105,15 @@ class Simulator:
         units: list[Unit] = []
         batches: dict[tuple[int, str], list[Point]] = {}
         for p in self.points:
-            if p.binding.spec.format in BATCH_FORMATS:
+            if get_format(p.binding.spec.format).batch:
                 batches.setdefault((p.binding.order, p.topic), []).append(p)
             else:
                 units.append(Unit(p.binding, [p], batch=False))
         for points in batches.values():
             unit = Unit(points[0].binding, points, batch=True)
             # Large batches carry ~8 values a message: send them as often as their values.
-            weight = math.ceil(len(points) / 8) if unit.binding.spec.format != "records" else 1
+            partial = get_format(unit.binding.spec.format).partial_batches
+            weight = math.ceil(len(points) / 8) if partial else 1
             units.extend([unit] * weight)
         return units
 
@@ -125,6 +127,6 @@ class Simulator:
             p = unit.points[0]
             payload = self._payloads.single(p, p.value(self._rng), sim)
             return RawMessage(p.topic, payload, "data", b.name)
-        if b.spec.format == "sparkplug":
+        if get_format(b.spec.format).host_routed:
             return self._sparkplug.data(unit, sim)
         return RawMessage(unit.points[0].topic, self._payloads.batch(unit, sim), "data", b.name)

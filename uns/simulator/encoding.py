@@ -6,19 +6,20 @@ payloads: `json` with its field paths, bare `scalar`, `kepware` batches with a p
 older than the envelope, `records` lists, and Sparkplug B (births with names, aliases and
 datatypes, then DATA by alias with one seq per edge node).
 
-This is the one module of the simulator that names payload formats.
+Payload formats are encoded by their own modules in `uns.formats`; this asks the registry.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-import orjson
-
 from uns.errors import UnitError
+from uns.formats import WirePoint, get_format
+from uns.formats.shared import set_path
 from uns.model.namespace import Binding, Namespace, Tag
 from uns.model.specs import TagMapSpec
 from uns.normalize.units import compile_conversion
@@ -27,7 +28,6 @@ from uns.simulator.values import JsonValue
 from uns.sparkplug import DataType, SparkplugMetric, SparkplugPayload, encode_payload
 
 __all__ = [
-    "BATCH_FORMATS",
     "PayloadWriter",
     "SparkplugEdges",
     "has_source_time",
@@ -44,7 +44,6 @@ _SP_TYPES = {
     "bool": DataType.Boolean,
     "string": DataType.String,
 }
-BATCH_FORMATS = ("kepware", "records", "sparkplug")
 
 
 def _to_raw_number(
@@ -61,7 +60,7 @@ def _to_raw_number(
     base = convert(0.0) if convert else 0.0
     gain = convert(1.0) - base if convert else 1.0
     # PLCs send scaled INTs (tenths, hundredths); so do int tags whatever the conversion.
-    as_int = tag.datatype == "int" or (b.spec.format == "scalar" and abs(scale) < 1)
+    as_int = tag.datatype == "int" or (get_format(b.spec.format).scaled_ints and abs(scale) < 1)
 
     def to_raw(value: float) -> JsonValue:
         raw = (value - base) / gain
@@ -85,18 +84,6 @@ def value_encoder(
             return None
         return lambda v: to_raw(float(v))
     return str
-
-
-def set_path(doc: dict[str, object], path: str, value: object) -> None:
-    """Put `value` at a dotted field path, creating objects on the way ("$." is the root)."""
-    text = path.strip().removeprefix("$").removeprefix(".").replace("[", ".").replace("]", "")
-    *parents, last = text.split(".")
-    node = doc
-    for key in parents:
-        child = node.setdefault(key, {})
-        assert isinstance(child, dict)
-        node = child
-    node[last] = value
 
 
 def iso(ts_ms: int, tz: tzinfo | None, digits: int) -> str:
@@ -163,96 +150,79 @@ def _quality_writer(kind: str) -> Callable[[random.Random], object]:
 
 
 def _bool_style(fmt: str, rng: random.Random) -> Callable[[bool], JsonValue]:
-    """Devices spell booleans differently: JSON true/false, 1/0 or text."""
-    if fmt == "scalar":
-        return rng.choice((int, lambda v: "true" if v else "false"))
-    if fmt == "records":
-        return int
-    return lambda v: v
+    """Devices spell booleans differently: JSON true/false, 1/0 or text (per format)."""
+    spellings = get_format(fmt).bool_spellings
+    spell = spellings[0] if len(spellings) == 1 else rng.choice(spellings)
+    return spell  # type: ignore[return-value]
 
 
 def has_source_time(b: Binding) -> bool:
     """Whether the binding's messages carry their own timestamp (else stamped on arrival)."""
-    if b.spec.format == "scalar":
-        return False
-    return b.spec.format in ("kepware", "sparkplug") or b.spec.fields.timestamp is not None
+    return get_format(b.spec.format).source_time(b.spec)
 
 
 # -- payloads ----------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Drawn:
+    """A point whose next value was drawn already (a `uns.formats.WirePoint`)."""
+
+    name: str | None
+    drawn: JsonValue
+
+    def value(self, rng: random.Random) -> JsonValue:
+        return self.drawn
+
+
+@dataclass(slots=True)
+class _Wire:
+    """One binding's simulated device, as the `uns.formats.WireSource` its encoder reads."""
+
+    rng: random.Random
+    write_ts: Callable[[int, random.Random], object]
+    write_q: Callable[[random.Random], object]
+    scans: Iterator[int]
+
+    def timestamp(self, ts_ms: int) -> object:
+        return self.write_ts(ts_ms, self.rng)
+
+    def quality(self) -> object:
+        return self.write_q(self.rng)
+
+    def next_scan(self) -> int:
+        return next(self.scans)
+
+
 class PayloadWriter:
-    """JSON and scalar payloads for points, in their binding's formats."""
+    """Payloads for points in their binding's format, by the format's encoder (`uns.formats`)."""
 
     def __init__(
         self, ns: Namespace, rng: random.Random, zone_of: Callable[[Binding], tzinfo]
     ) -> None:
-        self._rng = rng
-        self._ts = {
-            b.order: timestamp_writer(b.spec.timestamp_format, zone_of(b)) for b in ns.bindings
+        scans = itertools.count(1)  # envelopes that number their scans (records)
+        self._wires = {
+            b.order: _Wire(
+                rng,
+                timestamp_writer(b.spec.timestamp_format, zone_of(b)),
+                _quality_writer(b.spec.quality_format),
+                scans,
+            )
+            for b in ns.bindings
         }
-        self._quality = {b.order: _quality_writer(b.spec.quality_format) for b in ns.bindings}
-        self._scan = 0
+
+    def _encode(self, b: Binding, points: Sequence[WirePoint], sim: int) -> bytes:
+        encode = get_format(b.spec.format).encode
+        assert encode is not None, "host-routed formats are built by SparkplugEdges"
+        return encode(b.spec, points, sim, self._wires[b.order])
 
     def single(self, p: Point, value: JsonValue, sim: int) -> bytes:
-        """One value of one point: a bare scalar, or a JSON document at the binding's paths."""
-        b = p.binding
-        rng = self._rng
-        if b.spec.format == "scalar":
-            if isinstance(value, str):
-                return value.encode()
-            return orjson.dumps(value)
-        f = b.spec.fields
-        doc: dict[str, object] = {}
-        set_path(doc, f.value, value)
-        if f.timestamp is not None:
-            set_path(doc, f.timestamp, self._ts[b.order](sim - rng.randint(0, 250), rng))
-        if f.quality is not None:
-            quality = self._quality[b.order](rng)
-            # OPC UA publishers often leave a good status out: absent quality counts as good.
-            if quality not in ("Good", 0) or rng.random() < 0.5:
-                set_path(doc, f.quality, quality)
-        return orjson.dumps(doc)
+        """One already drawn value of one point, in its binding's format."""
+        return self._encode(p.binding, [_Drawn(p.name, value)], sim)
 
     def batch(self, unit: Unit, sim: int, points: list[Point] | None = None) -> bytes:
-        """Several values of one topic: a kepware envelope or a `records` list."""
-        b = unit.binding
-        rng = self._rng
-        write_ts, write_q = self._ts[b.order], self._quality[b.order]
-        if points is None:
-            points = unit.points
-            if b.spec.format == "kepware" and len(points) > 12:
-                points = rng.sample(points, rng.randint(4, 12))
-        if b.spec.format == "kepware":
-            values = [
-                {
-                    "id": p.name,
-                    "v": p.value(rng),
-                    "q": write_q(rng),
-                    "t": write_ts(sim - rng.randint(0, 2000), rng),  # changed before the scan
-                }
-                for p in points
-            ]
-            return orjson.dumps({"timestamp": sim, "values": values})
-        f = b.spec.fields
-        assert f.name is not None
-        assert b.spec.records is not None
-        records = []
-        for p in points:
-            record: dict[str, object] = {}
-            set_path(record, f.name, p.name)
-            set_path(record, f.value, p.value(rng))
-            if f.timestamp is not None:
-                set_path(record, f.timestamp, write_ts(sim, rng))
-            if f.quality is not None:
-                set_path(record, f.quality, write_q(rng))
-            records.append(record)
-        self._scan += 1
-        if b.spec.records.strip() in ("$", "$."):
-            return orjson.dumps(records)
-        doc: dict[str, object] = {"scan": self._scan}
-        set_path(doc, b.spec.records, records)
-        return orjson.dumps(doc)
+        """Several values of one topic (the encoder may send only some of the unit's)."""
+        return self._encode(unit.binding, unit.points if points is None else points, sim)
 
 
 # -- Sparkplug ---------------------------------------------------------------------------------
@@ -293,7 +263,7 @@ class SparkplugEdges:
         """NBIRTH per edge node, then DBIRTH per device: names, aliases, datatypes, values."""
         devices: dict[str, list[Point]] = {}
         for p in all_points:
-            if p.binding.spec.format == "sparkplug":
+            if get_format(p.binding.spec.format).host_routed:
                 devices.setdefault(p.topic, []).append(p)
         node_metrics: dict[tuple[str, str], list[SparkplugMetric]] = {}
         node_source: dict[tuple[str, str], str] = {}  # a binding of the node, for the record

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import orjson
 
+from uns.formats import get_format
 from uns.model.namespace import Binding, Namespace
 from uns.model.template import Template
 from uns.model.topics import LITERAL
@@ -98,7 +99,7 @@ class InvalidMessages:
         seen: set[int] = set()
         for p in self.points:
             b = p.binding
-            if b.spec.format == "sparkplug":
+            if get_format(b.spec.format).host_routed:
                 continue  # protobuf: the host reports its problems differently
             found = bogus(b) if b.order not in seen else None
             if found is None:
@@ -133,9 +134,10 @@ class InvalidMessages:
         return binding_indexes(self.ns)[0]
 
     def _broken(self, payload: bytes, reason: str) -> Callable[[int], RawMessage] | None:
+        encodable = [p for p in self.points if not get_format(p.binding.spec.format).host_routed]
         points = [
-            p for p in self.points if p.binding.spec.format not in ("scalar", "sparkplug")
-        ] or [p for p in self.points if p.binding.spec.format != "sparkplug"]
+            p for p in encodable if get_format(p.binding.spec.format).rejects_truncated
+        ] or encodable
         if not points:
             return None
 
@@ -157,7 +159,8 @@ class InvalidMessages:
         index = self._index()
         sources = context_index(self.ns)
         for b in self.ns.bindings:
-            if b.spec.format == "sparkplug" or all(lvl.kind == LITERAL for lvl in b.pattern.levels):
+            literal = all(lvl.kind == LITERAL for lvl in b.pattern.levels)
+            if get_format(b.spec.format).host_routed or literal:
                 continue
             topic = "/".join(
                 lvl.text if lvl.kind == LITERAL else "UNMAPPED-GW7" for lvl in b.pattern.levels

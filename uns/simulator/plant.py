@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from uns.formats import get_format
 from uns.model.namespace import Binding, ContextSource, Namespace, Node, Tag
 from uns.model.specs import TagMapSpec
 from uns.model.template import PLACEHOLDER, Template
@@ -130,7 +131,7 @@ def binding_indexes(ns: Namespace) -> tuple[TopicIndex[Binding], TopicIndex[Bind
     index: TopicIndex[Binding] = TopicIndex()
     sp_index: TopicIndex[Binding] = TopicIndex()
     for b in ns.bindings:
-        (sp_index if b.spec.format == "sparkplug" else index).add(b.pattern, b)
+        (sp_index if get_format(b.spec.format).host_routed else index).add(b.pattern, b)
     return index, sp_index
 
 
@@ -139,7 +140,7 @@ def plant_points(ns: Namespace, rng: random.Random) -> list[Point]:
     sources = context_index(ns)
     points: list[Point] = []
     for b in ns.bindings:
-        sparkplug = b.spec.format == "sparkplug"
+        sparkplug = get_format(b.spec.format).host_routed
         for t in _targets(b, ns):
             # Sparkplug patterns name an address (spBv1.0/group/node[/device]), not a topic.
             topic = render_topic(b.pattern, t.raw_caps)
