@@ -5,7 +5,7 @@
 Each `.bin` file here is written by this script; do not edit them by hand. The payloads are
 built with the raw protobuf classes and `struct`, not with `uns.sparkplug`'s encoder,
 so the decoder is checked against wire bytes laid out independently of our own encoding.
-The expected decoded values live in tests/unit/test_sparkplug_golden.py.
+The expected decoded values live in tests/unit/sparkplug/test_golden.py.
 """
 
 from __future__ import annotations

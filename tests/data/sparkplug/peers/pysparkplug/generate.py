@@ -6,7 +6,7 @@ pysparkplug is not a dependency of uns or of its tests: install it aside and run
     PYTHONPATH=/tmp/pysparkplug python tests/data/sparkplug/peers/pysparkplug/generate.py
 
 (its own dependencies, protobuf and paho-mqtt, are those uns already installs). The manifest
-is the input: the values pysparkplug is asked to encode; tests/unit/test_sparkplug_peer_vectors.py
+is the input: the values pysparkplug is asked to encode; tests/unit/sparkplug/test_peer_vectors.py
 checks our decoder against it.
 """
 

@@ -37,7 +37,7 @@ from uns.sparkplug import (
     parse_state,
 )
 
-PEERS = Path(__file__).resolve().parents[1] / "data" / "sparkplug" / "peers"
+PEERS = Path(__file__).resolve().parents[2] / "data" / "sparkplug" / "peers"
 
 # Tahu writes "Int8Array", pysparkplug "INT8_ARRAY": both name our DataType members.
 _TYPES = {t.name.lower(): t for t in DataType}

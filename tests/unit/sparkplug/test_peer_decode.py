@@ -30,7 +30,7 @@ from uns.sparkplug import (
     rebirth_request,
 )
 
-PLANT = Path(__file__).resolve().parents[1] / "data" / "models" / "plant"
+PLANT = Path(__file__).resolve().parents[2] / "data" / "models" / "plant"
 NOW = 1_774_346_400_000
 
 

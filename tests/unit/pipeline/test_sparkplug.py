@@ -13,7 +13,7 @@ from uns.context.production import ContextStore
 from uns.pipeline import Enricher, Outgoing
 from uns.sparkplug import DataType, SparkplugHost, SparkplugMetric, SparkplugPayload, encode_payload
 
-MODEL = Path(__file__).parent.parent / "data" / "models" / "plant"
+MODEL = Path(__file__).parents[2] / "data" / "models" / "plant"
 T0 = 1774346400000  # 2026-03-24T10:00:00Z
 D = DataType
 OVEN = "testco/austin/baking/line-9/oven-9"

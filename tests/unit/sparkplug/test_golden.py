@@ -18,7 +18,7 @@ from uns.sparkplug import (
     decode_payload,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "sparkplug"
+DATA = Path(__file__).resolve().parents[2] / "data" / "sparkplug"
 T0 = 1_700_000_000_000
 D = DataType
 
