@@ -9,6 +9,12 @@ with a stable reason code that becomes the dead-letter reason.
 from __future__ import annotations
 
 
+def excerpt(value: object, limit: int = 80) -> str:
+    """`repr(value)` cut to `limit` characters: error details quote raw input, never all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class UnsError(Exception):
     """Base of every error this package raises on purpose."""
 

@@ -28,7 +28,7 @@ from typing import Final
 
 import orjson
 
-from uns.errors import DecodeError
+from uns.errors import DecodeError, excerpt
 
 DEFAULT_MAX_SIZE: Final = 1024 * 1024  # 1 MiB; plant payloads are far smaller
 # First bytes a JSON text (or JSON with leading whitespace) can start with.
@@ -134,8 +134,7 @@ def compile_field_path(path: str) -> FieldPath:
 
 
 def short_repr(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return excerpt(value, 60)
 
 
 def json_type(doc: object) -> str:

@@ -40,7 +40,7 @@ import math
 from collections.abc import Callable
 from typing import Final, Literal, get_args
 
-from uns.errors import DecodeError
+from uns.errors import DecodeError, excerpt
 
 __all__ = ["Quality", "QualityKind", "QualityParser", "compile_quality_parser"]
 
@@ -58,10 +58,7 @@ _STRING_CACHE_MAX: Final = 1024  # distinct spellings per binding are few; bound
 
 
 def _bad(raw: object, why: str) -> DecodeError:
-    text = repr(raw)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return DecodeError("bad_quality", f"{why}: {text}")
+    return DecodeError("bad_quality", f"{why}: {excerpt(raw)}")
 
 
 def _opcua(code: int, raw: object) -> Quality:

@@ -12,15 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Final
 
-from uns.errors import DecodeError
+from uns.errors import DecodeError, excerpt
 
 
 def bad_timestamp(raw: object, why: str) -> DecodeError:
     """The DecodeError for a raw timestamp that is not a time (shortened in the detail)."""
-    text = repr(raw)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return DecodeError("bad_timestamp", f"{why}: {text}")
+    return DecodeError("bad_timestamp", f"{why}: {excerpt(raw)}")
 
 
 _MONTHS: Final = (

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Final, Literal, overload
 
-from uns.errors import DecodeError
+from uns.errors import DecodeError, excerpt
 
 __all__ = ["Coercer", "Datatype", "compile_coercer"]
 
@@ -37,10 +37,7 @@ _FALSE_WORDS: Final = frozenset({"false", "0"})
 
 
 def _bad(raw: object, why: str) -> DecodeError:
-    text = repr(raw)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return DecodeError("bad_value", f"{why}: {text}")
+    return DecodeError("bad_value", f"{why}: {excerpt(raw)}")
 
 
 def _unsupported(raw: object, datatype: str) -> DecodeError:
