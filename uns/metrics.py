@@ -105,12 +105,23 @@ class StatsCollector(Collector):
         for kind, n in sorted(c.context_unmatched_ends.items()):
             misses.add_metric([kind], n)
         yield misses
-        gaps = CounterMetricFamily("uns_sparkplug_seq_gaps", "Sparkplug seq gaps seen")
-        gaps.add_metric([], c.sparkplug_seq_gaps)
-        yield gaps
-        rebirths = CounterMetricFamily("uns_sparkplug_rebirths", "Sparkplug rebirths requested")
-        rebirths.add_metric([], c.sparkplug_rebirths)
-        yield rebirths
+        for name, doc, value in (
+            ("uns_sparkplug_seq_gaps", "Sparkplug seq gaps seen", c.sparkplug_seq_gaps),
+            ("uns_sparkplug_rebirths", "Sparkplug rebirths requested", c.sparkplug_rebirths),
+            (
+                "uns_sparkplug_rebirths_throttled",
+                "Sparkplug rebirth requests held back by the per-node or global limit",
+                c.sparkplug_rebirths_throttled,
+            ),
+            (
+                "uns_sparkplug_nodes_evicted",
+                "Sparkplug edge nodes evicted to bound the host state",
+                c.sparkplug_nodes_evicted,
+            ),
+        ):
+            counter = CounterMetricFamily(name, doc)
+            counter.add_metric([], value)
+            yield counter
         problems = CounterMetricFamily(
             "uns_sparkplug_problems", "Sparkplug host problems", labels=["reason"]
         )

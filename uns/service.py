@@ -98,6 +98,11 @@ class Service:
             rebirth_min_interval_ms=sp.rebirth_min_interval_ms,
             host_id=sp.host_id,
             check_seq=sp.check_seq if sp.check_seq is not None else not settings.share_group,
+            max_nodes=sp.max_nodes,
+            max_metrics_per_node=sp.max_metrics_per_node,
+            node_idle_ms=sp.node_idle_ms,
+            rebirth_rate_per_s=sp.rebirth_rate_per_s,
+            rebirth_burst=sp.rebirth_burst,
         )
         self.enricher = self._enricher(ns)
         self.spool = (

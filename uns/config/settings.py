@@ -50,6 +50,12 @@ class SparkplugSection(BaseModel):
     rebirth_min_interval_ms: int = Field(default=5000, ge=0)
     host_id: str | None = None  # set to publish primary-host STATE (retained, with a Will)
     check_seq: bool | None = None  # default: on, off when data is shared between replicas
+    # Bounds on the host state and on rebirth requests (issue 13, docs/sparkplug.md "Bounds").
+    max_nodes: int = Field(default=10_000, ge=1)
+    max_metrics_per_node: int = Field(default=10_000, ge=1)
+    node_idle_ms: int = Field(default=3_600_000, ge=0)
+    rebirth_rate_per_s: float = Field(default=10.0, gt=0)
+    rebirth_burst: int = Field(default=100, ge=1)
 
 
 class ServiceSettings(BaseModel):

@@ -213,6 +213,8 @@ class Enricher:
         assert self.sparkplug is not None
         c = self.counters
         c.sparkplug_seq_gaps += acts.seq_gaps
+        c.sparkplug_rebirths_throttled += acts.rebirths_throttled
+        c.sparkplug_nodes_evicted += acts.nodes_evicted
         for reason, _ in acts.problems:
             c.sparkplug_problems[reason] = c.sparkplug_problems.get(reason, 0) + 1
         out = []

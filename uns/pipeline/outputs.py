@@ -48,4 +48,6 @@ class Counters:
     context_unmatched_ends: dict[str, int] = field(default_factory=dict)  # by context key
     sparkplug_seq_gaps: int = 0
     sparkplug_rebirths: int = 0
+    sparkplug_rebirths_throttled: int = 0  # held back by the per-node or global limit
+    sparkplug_nodes_evicted: int = 0  # dropped to bound the host state
     sparkplug_problems: dict[str, int] = field(default_factory=dict)  # by reason

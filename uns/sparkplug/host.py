@@ -22,7 +22,13 @@ samples, rebirth requests to publish, problems to count). What it keeps per edge
 - Rebirth requests (active host only, passive by default): on an unknown alias, DATA before
   its BIRTH, or a seq gap that timed out. At most one per node per
   `rebirth_min_interval_ms`; one wanted inside that window is sent once when it closes,
-  unless the node has reborn by then.
+  unless the node has reborn by then. On top of that, a global token bucket
+  (`rebirth_rate_per_s`, `rebirth_burst`) bounds the requests of all nodes together; one it
+  holds back is dropped, and the node's next trigger asks again.
+- Bounds (`uns.sparkplug.bounds`): at most `max_nodes` edge nodes are tracked (the least
+  recently seen is evicted to make room), offline nodes not seen for `node_idle_ms` are
+  evicted by `tick`, and a birth caches at most `max_metrics_per_node` metrics over the node
+  and its devices (the rest is a `bad_sparkplug` problem). Evictions are counted.
 
 Problems from `handle` belong to that message (dead-letter a copy of it, count the reason);
 its samples are still valid. Problems from `tick` have no message: count them.
@@ -38,18 +44,18 @@ from collections.abc import Callable
 from typing import Final
 
 from uns.errors import DecodeError, SettingsError
+from uns.sparkplug.bounds import NodeTable, RebirthBucket
 from uns.sparkplug.decode import decode_payload
 from uns.sparkplug.encode import rebirth_request
-from uns.sparkplug.nodes import BirthCache, EdgeNode, NodeInfo, NodeKey
+from uns.sparkplug.nodes import BirthCache, EdgeNode, NodeInfo, NodeKey, stale_samples
 from uns.sparkplug.payload import SparkplugMetric, SparkplugPayload, SparkplugTemplate
-from uns.sparkplug.samples import BAD_QUALITY, ActionsDraft, HostActions, make_sample
+from uns.sparkplug.samples import BAD_QUALITY, ActionsDraft, HostActions
 from uns.sparkplug.seq import SEQ_MODULUS
 from uns.sparkplug.state import check_host_id, encode_state, parse_state
 from uns.sparkplug.subscriptions import sparkplug_subscriptions
 from uns.sparkplug.topic import (
     BAD_TOPIC,
     MessageType,
-    SparkplugAddress,
     SparkplugTopic,
     SparkplugTopicError,
     parse_sparkplug_topic,
@@ -99,7 +105,9 @@ class SparkplugHost:
     `active`: request rebirths (NCMD); a passive host only reports problems. `reorder_timeout_ms`:
     how long a seq gap may stay open before it counts as lost. `rebirth_min_interval_ms`: the
     per-node throttle. `host_id`: this host's id for the optional primary-host STATE topic.
-    `check_seq=False` turns seq tracking off (shared DATA subscriptions).
+    `check_seq=False` turns seq tracking off (shared DATA subscriptions). The bounds
+    (`max_nodes`, `max_metrics_per_node`, `node_idle_ms`, `rebirth_rate_per_s`,
+    `rebirth_burst`) are described in the module docstring.
     """
 
     def __init__(
@@ -110,17 +118,26 @@ class SparkplugHost:
         host_id: str | None = None,
         *,
         check_seq: bool = True,
+        max_nodes: int = 10_000,
+        max_metrics_per_node: int = 10_000,
+        node_idle_ms: int = 3_600_000,
+        rebirth_rate_per_s: float = 10.0,
+        rebirth_burst: int = 100,
     ) -> None:
         if reorder_timeout_ms < 0 or rebirth_min_interval_ms < 0:
             raise SettingsError("Sparkplug reorder timeout and rebirth interval must be >= 0")
         if host_id is not None:
             check_host_id(host_id)
+        if max_metrics_per_node < 1:
+            raise SettingsError("Sparkplug max_metrics_per_node must be >= 1")
         self.active = active
         self.reorder_timeout_ms = reorder_timeout_ms
         self.rebirth_min_interval_ms = rebirth_min_interval_ms
         self.host_id = host_id
         self.check_seq = check_seq
-        self._nodes: dict[NodeKey, EdgeNode] = {}
+        self.max_metrics_per_node = max_metrics_per_node
+        self._nodes = NodeTable(max_nodes, node_idle_ms)
+        self._bucket = RebirthBucket(rebirth_rate_per_s, rebirth_burst)
         self._timers: dict[NodeKey, EdgeNode] = {}  # nodes with a reorder deadline or owed rebirth
         self._hosts: dict[str, tuple[bool, int | None]] = {}
         self._state_ts: int | None = None  # set while this host has announced itself online
@@ -156,12 +173,13 @@ class SparkplugHost:
             handler(parsed, payload, now_ms, out)
         node = None
         if out.rebirth and self.active:
-            node = self._node((parsed.group or "", parsed.edge_node or ""))
+            node = self._node((parsed.group or "", parsed.edge_node or ""), now_ms, out)
         return self._finish(out, node, now_ms)
 
     def tick(self, now_ms: int) -> HostActions:
         """Expire reorder deadlines (-> `sparkplug_seq_gap`, rebirth) and send owed rebirths."""
         out = ActionsDraft()
+        self._evicted(self._nodes.expire(now_ms), out)
         for key, node in list(self._timers.items()):
             seq = node.seq
             if seq.deadline is not None and seq.deadline <= now_ms:
@@ -196,7 +214,7 @@ class SparkplugHost:
                 devices=tuple(sorted(node.devices)),
                 metrics=len(node.cache.names) + sum(len(d.names) for d in node.devices.values()),
             )
-            for node in self._nodes.values()
+            for node in self._nodes
         ]
 
     def hosts(self) -> dict[str, tuple[bool, int | None]]:
@@ -246,7 +264,7 @@ class SparkplugHost:
     # -- message types ---------------------------------------------------------------------
 
     def _nbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
-        node = self._node((topic.group or "", topic.edge_node or ""))
+        node = self._node((topic.group or "", topic.edge_node or ""), now_ms, out)
         try:
             payload = decode_payload(data)
         except DecodeError as exc:
@@ -267,7 +285,7 @@ class SparkplugHost:
         self._birth(topic, node, node.cache, payload, out)
 
     def _dbirth(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
-        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""), now_ms)
         device = topic.device or ""
         if node is None or not node.online:
             out.problems.append((DATA_BEFORE_BIRTH, f"DBIRTH {_where(topic)} before its NBIRTH"))
@@ -276,16 +294,16 @@ class SparkplugHost:
         try:
             payload = decode_payload(data)
         except DecodeError as exc:
-            self._drop_device(node, device)
+            node.drop_device(device)
             out.problems.append((exc.reason, f"DBIRTH {_where(topic)}: {exc.detail}"))
             return
         self._check_seq(topic, node, payload.seq, now_ms, out)
-        self._drop_device(node, device)
+        node.drop_device(device)
         cache = node.devices[device] = BirthCache()
         self._birth(topic, node, cache, payload, out)
 
     def _data(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
-        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""), now_ms)
         device = topic.device
         if node is None or not node.online:
             what = f"{topic.message_type} {_where(topic)} before its NBIRTH"
@@ -327,7 +345,7 @@ class SparkplugHost:
             out.rebirth = True
 
     def _ddeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
-        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""), now_ms)
         if node is None or not node.online:
             return  # nothing is known about the device, so nothing goes stale
         try:
@@ -340,12 +358,12 @@ class SparkplugHost:
         cache = node.devices.get(device)
         if cache is None:
             return
-        self._drop_device(node, device)
+        node.drop_device(device)
         ts = now_ms if payload.timestamp is None else payload.timestamp
-        self._mark_stale(node, device, cache, ts, out)
+        out.stale += stale_samples(node.key, device, cache, ts)
 
     def _ndeath(self, topic: SparkplugTopic, data: bytes, now_ms: int, out: ActionsDraft) -> None:
-        node = self._nodes.get((topic.group or "", topic.edge_node or ""))
+        node = self._nodes.get((topic.group or "", topic.edge_node or ""), now_ms)
         if node is None or not node.online:
             return  # already offline (or never seen): nothing to mark
         try:
@@ -360,9 +378,9 @@ class SparkplugHost:
             detail = f"NDEATH {_where(topic)} has bdSeq {bd_seq}, the current birth {node.bd_seq}"
             out.problems.append((STALE_DEATH, detail))
             return
-        self._mark_stale(node, None, node.cache, now_ms, out)
+        out.stale += stale_samples(node.key, None, node.cache, now_ms)
         for device, cache in node.devices.items():
-            self._mark_stale(node, device, cache, now_ms, out)
+            out.stale += stale_samples(node.key, device, cache, now_ms)
         node.reset(online=False, seq=None)
         self._timers.pop(node.key, None)
 
@@ -373,17 +391,24 @@ class SparkplugHost:
         except DecodeError as exc:
             out.problems.append((exc.reason, f"STATE {host}: {exc.detail}"))
             return
-        self._hosts[host] = (online, ts)
+        hosts = self._hosts
+        if host not in hosts and len(hosts) >= self._nodes.max_nodes:
+            del hosts[next(iter(hosts))]  # bounded like the nodes: forget the oldest host id
+        hosts[host] = (online, ts)
         if host == self.host_id and not online and self._state_ts is not None:
             out.republish = True
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _node(self, key: NodeKey) -> EdgeNode:
-        node = self._nodes.get(key)
-        if node is None:
-            node = self._nodes[key] = EdgeNode(key)
+    def _node(self, key: NodeKey, now_ms: int, out: ActionsDraft) -> EdgeNode:
+        node, evicted = self._nodes.add(key, now_ms)
+        self._evicted(evicted, out)
         return node
+
+    def _evicted(self, nodes: list[EdgeNode], out: ActionsDraft) -> None:
+        for node in nodes:
+            self._timers.pop(node.key, None)
+        out.evicted += len(nodes)
 
     def _birth(
         self,
@@ -399,12 +424,19 @@ class SparkplugHost:
         device = topic.device
         owner = node.alias_owner
         payload_ts = payload.timestamp
+        room = self.max_metrics_per_node - node.metric_count()
         for metric in payload.metrics:
             name = metric.name
             if name is None:
                 detail = f"{topic.message_type} {_where(topic)}: metric alias {metric.alias} "
                 out.problems.append((BAD_SPARKPLUG, detail + "has no name"))
                 continue
+            if name not in cache.names:
+                room -= 1
+                if room < 0:
+                    limit = f"more than {self.max_metrics_per_node} metrics, the rest not cached"
+                    out.problems.append((BAD_SPARKPLUG, f"{_where(topic)}: {limit}"))
+                    break
             cache.names[name] = metric.datatype
             alias = metric.alias
             if alias is not None:
@@ -438,27 +470,6 @@ class SparkplugHost:
         elif node.key in self._timers and node.due() is None:
             del self._timers[node.key]
 
-    @staticmethod
-    def _drop_device(node: EdgeNode, device: str) -> None:
-        cache = node.devices.pop(device, None)
-        if cache is not None:
-            owner = node.alias_owner
-            for alias in cache.aliases:
-                if owner.get(alias) == device:
-                    del owner[alias]
-
-    @staticmethod
-    def _mark_stale(
-        node: EdgeNode, device: str | None, cache: BirthCache, ts: int, out: ActionsDraft
-    ) -> None:
-        address = SparkplugAddress(*node.key, device)
-        hidden = cache.hidden
-        out.stale += [
-            make_sample(address, name, None, ts, "stale", False, datatype)
-            for name, datatype in cache.names.items()
-            if name not in hidden
-        ]
-
     def _rebirth(self, node: EdgeNode, now_ms: int, out: ActionsDraft) -> None:
         """Request a rebirth now if the throttle allows, else owe one for when it does."""
         last = node.last_rebirth_ms
@@ -467,8 +478,11 @@ class SparkplugHost:
             node.retry_at = last + self.rebirth_min_interval_ms
             self._timers[node.key] = node
             return
-        node.last_rebirth_ms = now_ms
         node.retry_at = None
+        if not self._bucket.take(now_ms):
+            out.throttled += 1  # over the global rate: dropped, the next trigger asks again
+            return
+        node.last_rebirth_ms = now_ms
         out.rebirths.append(node.key)
 
     def _finish(self, out: ActionsDraft, node: EdgeNode | None, now_ms: int) -> HostActions:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from uns.sparkplug.datatypes import DataType
+from uns.sparkplug.samples import MetricSample, make_sample
 from uns.sparkplug.seq import SeqTracker
+from uns.sparkplug.topic import SparkplugAddress
 
-__all__ = ["BirthCache", "EdgeNode", "NodeInfo", "NodeKey"]
+__all__ = ["BirthCache", "EdgeNode", "NodeInfo", "NodeKey", "stale_samples"]
 
 NodeKey = tuple[str, str]
 
@@ -45,6 +47,7 @@ class EdgeNode:
         "last_rebirth_ms",
         "online",
         "retry_at",
+        "seen_ms",
         "seq",
     )
 
@@ -59,6 +62,7 @@ class EdgeNode:
         self.seq = SeqTracker()
         self.last_rebirth_ms: int | None = None
         self.retry_at: int | None = None  # a throttled rebirth is owed from then on
+        self.seen_ms = 0  # host time of the last message from this node (for eviction)
 
     def reset(self, online: bool, seq: int | None) -> None:
         self.online = online
@@ -73,6 +77,32 @@ class EdgeNode:
         if deadline is None:
             return retry
         return deadline if retry is None else min(deadline, retry)
+
+    def drop_device(self, device: str) -> None:
+        """Forget a device's birth cache and release the aliases it owned."""
+        cache = self.devices.pop(device, None)
+        if cache is not None:
+            owner = self.alias_owner
+            for alias in cache.aliases:
+                if owner.get(alias) == device:
+                    del owner[alias]
+
+    def metric_count(self) -> int:
+        """Cached metric names over the node and its devices."""
+        return len(self.cache.names) + sum(len(d.names) for d in self.devices.values())
+
+
+def stale_samples(
+    key: NodeKey, device: str | None, cache: BirthCache, ts: int
+) -> list[MetricSample]:
+    """A stale sample (value None) of every visible metric in a birth cache, at `ts`."""
+    address = SparkplugAddress(*key, device)
+    hidden = cache.hidden
+    return [
+        make_sample(address, name, None, ts, "stale", False, datatype)
+        for name, datatype in cache.names.items()
+        if name not in hidden
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,8 @@ class HostActions:
     - `problems`: (reason, detail) pairs to count and dead-letter. A problem does not void
       the samples: a DATA message with one unknown alias still yields its other metrics.
     - counter deltas: `seq_gaps` (gaps opened), `seq_timeouts` (reorder deadlines that
-      passed with seqs still missing), `rebirths_throttled` (requests the throttle held back).
+      passed with seqs still missing), `rebirths_throttled` (requests the per-node throttle
+      or the global rate held back), `nodes_evicted` (nodes dropped to bound the host state).
     - `republish_state`: this host's own STATE topic said offline while it is online; publish
       the online STATE again (Sparkplug 3.0 asks the primary host to).
     """
@@ -122,6 +123,7 @@ class HostActions:
     seq_timeouts: int = 0
     rebirths_throttled: int = 0
     republish_state: bool = False
+    nodes_evicted: int = 0
 
     def __bool__(self) -> bool:
         """True when there is anything to do or count."""
@@ -134,6 +136,7 @@ class HostActions:
             or self.seq_timeouts
             or self.rebirths_throttled
             or self.republish_state
+            or self.nodes_evicted
         )
 
 
@@ -149,11 +152,12 @@ def make_actions(  # noqa: PLR0917 - once per message, positional in field order
     seq_timeouts: int,
     rebirths_throttled: int,
     republish_state: bool,
+    nodes_evicted: int,
 ) -> HostActions:
     """`HostActions(...)`, faster (see `uns.sparkplug.frozen`)."""
     actions = _ActionsTwin(
         samples, stale, rebirths, problems, seq_gaps, seq_timeouts, rebirths_throttled,
-        republish_state,
+        republish_state, nodes_evicted,
     )  # fmt: skip
     actions.__class__ = HostActions
     result: HostActions = actions
@@ -196,6 +200,7 @@ class ActionsDraft:
     """The mutable twin of HostActions while one message or tick is handled."""
 
     __slots__ = (
+        "evicted",
         "gaps",
         "problems",
         "rebirth",
@@ -217,6 +222,7 @@ class ActionsDraft:
         self.timeouts = 0
         self.throttled = 0
         self.republish = False
+        self.evicted = 0
 
     def sample(
         self, address: SparkplugAddress, name: str, metric: SparkplugMetric, payload_ts: int | None
@@ -256,4 +262,5 @@ class ActionsDraft:
             self.timeouts,
             self.throttled,
             self.republish,
+            self.evicted,
         )

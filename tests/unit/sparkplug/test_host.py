@@ -648,3 +648,84 @@ def test_host_actions_are_false_when_there_is_nothing_to_do() -> None:
     assert not HostActions()
     assert HostActions(seq_gaps=1)
     assert HostActions(republish_state=True)
+
+
+# -- bounds (issue 13) ---------------------------------------------------------------------------
+
+
+def test_a_flood_of_unborn_nodes_keeps_the_host_bounded_and_rebirths_rate_limited() -> None:
+    host = SparkplugHost(
+        active=True, max_nodes=500, rebirth_rate_per_s=10, rebirth_burst=20, node_idle_ms=60_000
+    )
+    data = ddata(0, by_alias(1, 1.0))
+    sent = evicted = 0
+    for i in range(100_000):  # 100k distinct nodes over 10 s of injected time, no sleeping
+        now = T0 + i // 10
+        acts = host.handle(topic("NDATA", node=f"n{i}"), data, now)
+        sent += len(acts.rebirths)
+        evicted += acts.nodes_evicted
+        if i % 5000 == 0:
+            assert acts.problems[0][0] == "sparkplug_data_before_birth"
+            assert len(host.nodes()) <= 500
+    # burst 20, then 10 per second over the 10 s the flood lasted
+    assert 20 <= sent <= 20 + 10 * 10 + 1
+    assert evicted == 100_000 - 500
+    assert host.next_deadline() is None  # held-back requests are dropped, not owed
+
+
+def test_the_global_rate_refills_over_time() -> None:
+    host = SparkplugHost(active=True, rebirth_rate_per_s=2, rebirth_burst=1)
+    data = ddata(0, by_alias(1, 1.0))
+    assert host.handle(topic("NDATA", node="a"), data, T0).rebirths == [(G, "a")]
+    held = host.handle(topic("NDATA", node="b"), data, T0 + 100)
+    assert (held.rebirths, held.rebirths_throttled) == ([], 1)
+    assert host.handle(topic("NDATA", node="b"), data, T0 + 600).rebirths == [(G, "b")]
+
+
+def test_offline_nodes_idle_for_long_are_evicted_online_ones_kept() -> None:
+    host = born(SparkplugHost(active=True, node_idle_ms=10_000))
+    host.handle(topic("NDATA", node="unborn"), ddata(0, by_alias(1, 1.0)), T0)
+    assert host.tick(T0 + 9_000).nodes_evicted == 0
+    assert host.tick(T0 + 10_000).nodes_evicted == 1
+    assert [n.edge_node for n in host.nodes()] == [N]  # the quiet online node stays
+    assert host.tick(T0 + 100_000).nodes_evicted == 0
+
+
+def test_the_least_recently_seen_node_makes_room() -> None:
+    host = SparkplugHost(max_nodes=2)
+    host.handle(topic("NBIRTH", node="a"), nbirth(), T0)
+    host.handle(topic("NBIRTH", node="b"), nbirth(), T0 + 1)
+    host.handle(topic("NDATA", node="a"), ddata(1, by_alias(2, 5, D.Int64)), T0 + 2)
+    assert host.handle(topic("NBIRTH", node="c"), nbirth(), T0 + 3).nodes_evicted == 1
+    assert sorted(n.edge_node for n in host.nodes()) == ["a", "c"]
+
+
+def test_births_cache_at_most_max_metrics_per_node() -> None:
+    host = SparkplugHost(max_metrics_per_node=5)
+    host.handle(topic("NBIRTH"), nbirth(), T0)  # 3 metrics (bdSeq, Rebirth, Uptime)
+    acts = host.handle(topic("DBIRTH", DEV), dbirth(), T0)  # 4 more: 2 fit
+    assert [r for r, _ in acts.problems] == ["bad_sparkplug"]
+    assert "more than 5 metrics" in acts.problems[0][1]
+    assert list(values(acts)) == ["Line/Temp", "Count"]
+    assert host.nodes()[0].metrics == 5
+
+
+def test_state_host_ids_are_bounded_too() -> None:
+    host = SparkplugHost(max_nodes=3)
+    for i in range(10):
+        host.handle(f"spBv1.0/STATE/h{i}", b'{"online": true, "timestamp": 1}', T0)
+    assert sorted(host.hosts()) == ["h7", "h8", "h9"]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"max_nodes": 0},
+        {"max_metrics_per_node": 0},
+        {"rebirth_rate_per_s": 0},
+        {"rebirth_burst": 0},
+    ],
+)
+def test_bounds_must_be_positive(kw: dict[str, float]) -> None:
+    with pytest.raises(SettingsError):
+        SparkplugHost(**kw)  # type: ignore[arg-type]
