@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from uns.config.entries import ModelLimits
 from uns.config.loader import load_model_lenient
 from uns.model.namespace import Namespace
 from uns.model.problem import Position, Problem
@@ -65,11 +66,13 @@ class ReloadResult:
     problems: list[Problem]
 
 
-def try_load(root: Path) -> tuple[Namespace | None, ReloadResult]:
+def try_load(
+    root: Path, limits: ModelLimits | None = None
+) -> tuple[Namespace | None, ReloadResult]:
     """Load and validate; a namespace only when there is no problem at all."""
     version = fingerprint(root)
     try:
-        ns, problems = load_model_lenient(root)
+        ns, problems = load_model_lenient(root, limits)
     except Exception as exc:  # a loader bug must not take the running model down
         log.exception("model load failed")
         problem = Problem.at(Position(str(root)), f"internal error while loading: {exc!r}")
@@ -89,8 +92,11 @@ class ModelWatcher:
         on_result: Callable[[ReloadResult], None],
         interval_s: float = 2.0,
         current_version: str = "",
+        *,
+        limits: ModelLimits | None = None,
     ) -> None:
         self.root = root
+        self.limits = limits
         self.apply = apply
         self.on_result = on_result
         self.interval_s = interval_s
@@ -120,7 +126,7 @@ class ModelWatcher:
     async def check(self) -> ReloadResult | None:
         """Load in a worker thread (the event loop keeps serving), then swap on the loop."""
         started = time.perf_counter()
-        ns, result = await asyncio.to_thread(try_load, self.root)
+        ns, result = await asyncio.to_thread(try_load, self.root, self.limits)
         if result.version == self.version and result.ok:
             return None  # touched but unchanged
         if ns is not None:

@@ -39,7 +39,8 @@ async def serve(
     `started` is handed the service before it runs, for callers that watch it (`uns demo`).
     """
     root = Path(settings.models)
-    ns = load_model(root)
+    limits = settings.model_limits.limits()
+    ns = load_model(root, limits)
     stats = Stats(model_loaded_at=time.time(), model_version=fingerprint(root))
     service = Service(settings, ns, stats=stats)
     page = attach_page(service, ns, settings) if settings.metrics_port is not None else None
@@ -53,7 +54,12 @@ async def serve(
             page.reload_result(result.ok, result.version, result.problems)
 
     watcher = ModelWatcher(
-        root, service.use_model, count, settings.reload_interval_s, stats.model_version
+        root,
+        service.use_model,
+        count,
+        settings.reload_interval_s,
+        stats.model_version,
+        limits=limits,
     )
     health = None
     if settings.metrics_port is not None:

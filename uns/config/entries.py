@@ -2,6 +2,10 @@
 
 A models directory holds YAML files whose top-level keys are sections; any file may hold any
 sections. `read_docs` parses the files, `read_sections` lists every entry of every section.
+
+`ModelLimits` bounds what a models directory may cost before any of it is parsed: a file over
+`max_file_bytes` is not read, and a directory over `max_total_bytes` is not parsed at all (a
+50 MB file once took the service to 4.9 GB of memory for half a minute).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from uns.config.yamlfile import (
+    MAX_DEPTH,
     YamlDoc,
     key_position,
     node_position,
@@ -25,6 +30,44 @@ from uns.config.yamlfile import (
 from uns.model.problem import Position, Problem
 
 SECTIONS = ("enterprise", "classes", "calendars", "sites", "bindings", "context")
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLimits:
+    """What one models directory may be; `uns run` reads them from `model_limits:`."""
+
+    max_file_bytes: int = 10 * _MB
+    max_total_bytes: int = 100 * _MB
+    max_depth: int = MAX_DEPTH
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:.1f} MB" if size >= _MB else f"{size} bytes"
+
+
+def _sizes(files: list[tuple[FsPath, str]], limits: ModelLimits, ld: ProblemLog) -> list[int]:
+    """Each file's size (-1: over the per-file limit or unreadable, not to be read); every
+    file is refused when the directory as a whole is over the total limit."""
+    sizes = []
+    for fs_path, shown in files:
+        try:
+            size = fs_path.stat().st_size
+        except OSError as exc:
+            ld.add(Position(shown), f"cannot read: {exc.strerror}", "yaml-syntax")
+            size = -1
+        if size > limits.max_file_bytes:
+            limit = f"the limit of {_mb(limits.max_file_bytes)} per model file"
+            ld.add(Position(shown), f"file is {_mb(size)}, over {limit}", "yaml-syntax")
+            size = -1
+        sizes.append(size)
+    total = sum(s for s in sizes if s > 0)
+    if total > limits.max_total_bytes:
+        where = Position(files[0][1]) if files else Position("")
+        limit = f"the limit of {_mb(limits.max_total_bytes)} for all model files"
+        ld.add(where, f"model files total {_mb(total)}, over {limit}; none was read", "yaml-syntax")
+        return [-1] * len(sizes)
+    return sizes
 
 
 @dataclass
@@ -68,9 +111,13 @@ def display_files(root: FsPath) -> list[tuple[FsPath, str]]:
     return [(p, str(root / p.relative_to(root))) for p in files]
 
 
-def read_docs(root: FsPath, ld: ProblemLog) -> list[YamlDoc]:
+def read_docs(root: FsPath, ld: ProblemLog, limits: ModelLimits | None = None) -> list[YamlDoc]:
+    limits = limits or ModelLimits()
     docs = []
-    for fs_path, shown in display_files(root):
+    files = display_files(root)
+    for (fs_path, shown), size in zip(files, _sizes(files, limits, ld), strict=True):
+        if size < 0:
+            continue
         try:
             text = fs_path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
@@ -79,7 +126,7 @@ def read_docs(root: FsPath, ld: ProblemLog) -> list[YamlDoc]:
         except OSError as exc:
             ld.add(Position(shown), f"cannot read: {exc.strerror}", "yaml-syntax")
             continue
-        doc, problems = read_yaml(text, shown)
+        doc, problems = read_yaml(text, shown, limits.max_depth)
         ld.problems += problems
         if doc is None or doc.data is None:
             continue

@@ -24,7 +24,7 @@ from pathlib import Path as FsPath
 from ruamel.yaml.comments import CommentedMap
 
 from uns.config.bindings import BindingChecker
-from uns.config.entries import ProblemLog, read_docs, read_sections
+from uns.config.entries import ModelLimits, ProblemLog, read_docs, read_sections
 from uns.config.tree import TreeBuilder
 from uns.config.vocabulary import read_calendars, read_classes, read_enterprise
 from uns.config.yamlfile import key_position, suggest
@@ -47,17 +47,19 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def load_model_lenient(root: str | FsPath) -> tuple[Namespace, list[Problem]]:
+def load_model_lenient(
+    root: str | FsPath, limits: ModelLimits | None = None
+) -> tuple[Namespace, list[Problem]]:
     """Build as much of the namespace as is valid; return it with every problem, sorted."""
     with _no_gc_pauses():
-        return _load(FsPath(root))
+        return _load(FsPath(root), limits)
 
 
-def _load(root: FsPath) -> tuple[Namespace, list[Problem]]:
+def _load(root: FsPath, limits: ModelLimits | None) -> tuple[Namespace, list[Problem]]:
     ld = ProblemLog()
     if not root.exists():
         raise ModelsNotFoundError(str(root))
-    docs = read_docs(root, ld)
+    docs = read_docs(root, ld, limits)
     sections = read_sections(docs, ld)
     enterprise, epos = read_enterprise(sections["enterprise"], root, ld)
     ns = Namespace(enterprise=enterprise, enterprise_pos=epos, files=[d.path for d in docs])
@@ -99,9 +101,9 @@ def _load(root: FsPath) -> tuple[Namespace, list[Problem]]:
     return ns, sorted(ld.problems)
 
 
-def load_model(root: str | FsPath) -> Namespace:
+def load_model(root: str | FsPath, limits: ModelLimits | None = None) -> Namespace:
     """The namespace, or ModelError listing every problem with file:line:col."""
-    ns, problems = load_model_lenient(root)
+    ns, problems = load_model_lenient(root, limits)
     if problems:
         raise ModelError(problems)
     return ns

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from uns.config.entries import ModelLimits
 from uns.errors import SettingsError
 from uns.io.mqtt import BrokerSettings
 
@@ -58,6 +59,20 @@ class SparkplugSection(BaseModel):
     rebirth_burst: int = Field(default=100, ge=1)
 
 
+class ModelLimitsSection(BaseModel):
+    """What a models directory may be, checked before parsing (docs/models.md "Limits")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_file_mb: float = Field(default=10, gt=0)
+    max_total_mb: float = Field(default=100, gt=0)
+    max_depth: int = Field(default=64, ge=2, le=500)  # below libyaml's own 1000
+
+    def limits(self) -> ModelLimits:
+        mb = 1024 * 1024
+        return ModelLimits(int(self.max_file_mb * mb), int(self.max_total_mb * mb), self.max_depth)
+
+
 class ServiceSettings(BaseModel):
     """Everything `uns run` needs besides the models directory."""
 
@@ -66,6 +81,7 @@ class ServiceSettings(BaseModel):
     models: str = "models"
     broker: BrokerSection = BrokerSection()
     sparkplug: SparkplugSection = SparkplugSection()
+    model_limits: ModelLimitsSection = ModelLimitsSection()
     qos: Literal[0, 1] = 1  # for subscriptions and publications
     share_group: str | None = None  # raw data via $share/<group>/...; context never shared
     # Raw filters to use instead of one per binding (e.g. ["plc/#"] for 100k bindings);

@@ -8,7 +8,9 @@ loader and the linter. This is the one place positions become 1-based `Position`
 Scalars are resolved by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules: `yes`, `on`,
 `06:00` and `2026-12-25` stay text; `true`, `12`, `0x1F`, `1.5e3`, `null` are typed. Nothing
 but maps, lists and scalars is ever built, so loading an untrusted file is safe; alias
-expansion is bounded (a "billion laughs" file is a problem, not an out-of-memory).
+expansion is bounded (a "billion laughs" file is a problem, not an out-of-memory), and so is
+nesting (`max_depth`, also through aliases): a file nested deeper is a positioned problem,
+never a RecursionError. File sizes are checked before reading (`uns.config.entries`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class _ComposeLoader(_BASE):  # type: ignore[misc]
 
 
 MAX_EXPANDED_NODES = 2_000_000  # what aliases may expand a file to
+MAX_DEPTH = 64  # nested maps and lists; a real model needs about 10
 
 Loc = tuple[str | int, ...]
 
@@ -62,17 +65,24 @@ class _RecursiveAliasError(Exception):
         self.node = node
 
 
+class _TooDeepError(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
 def _duplicate_keys(
-    node: Node, path: str, stack: tuple[int, ...] = (), seen_nodes: set[int] | None = None
+    node: Node, path: str, max_depth: int, seen_nodes: set[int], stack: tuple[int, ...] = ()
 ) -> Iterator[Problem]:
-    """Duplicate keys of every mapping; an alias inside its own anchor raises.
+    """Duplicate keys of every mapping; an alias inside its own anchor, or nesting deeper
+    than `max_depth`, raises (before any other walk can recurse that deep).
 
     Each node is walked once even when aliases reach it many times (an alias bomb is then
-    refused by its size, not walked).
+    refused by its size, not walked); `seen_nodes` ends up holding every written node.
     """
     if id(node) in stack:  # an alias inside its own anchor: no finite value exists
         raise _RecursiveAliasError(node)
-    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if len(stack) >= max_depth and not isinstance(node, ScalarNode):
+        raise _TooDeepError(node)
     if id(node) in seen_nodes:
         return
     seen_nodes.add(id(node))
@@ -91,10 +101,10 @@ def _duplicate_keys(
                     )
                 else:
                     seen[k] = key.start_mark.line + 1
-            yield from _duplicate_keys(value, path, stack, seen_nodes)
+            yield from _duplicate_keys(value, path, max_depth, seen_nodes, stack)
     elif isinstance(node, SequenceNode):
         for item in node.value:
-            yield from _duplicate_keys(item, path, stack, seen_nodes)
+            yield from _duplicate_keys(item, path, max_depth, seen_nodes, stack)
 
 
 def _syntax_hint(lines: list[str], line: int, col: int) -> str:
@@ -115,20 +125,38 @@ def _is_flow_mapping(value: str) -> bool:
     return v.startswith("{") and v.endswith("}") and ":" in v
 
 
-def read_yaml(text: str, path: str) -> tuple[YamlDoc | None, list[Problem]]:
+def _at(path: str, node: Node) -> Position:
+    mark = node.start_mark
+    return Position(path, mark.line + 1, mark.column + 1)
+
+
+def read_yaml(
+    text: str, path: str, max_depth: int = MAX_DEPTH
+) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse one file; on a syntax error return None and the positioned problem."""
     try:
-        node = yaml.compose(text, Loader=_ComposeLoader)
-        problems = list(_duplicate_keys(node, path)) if node is not None else []
-        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
-            where = Position(path, 1, 1)
-            message = f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes"
-            return None, [Problem(where, message, "yaml-syntax")]
-        data = _construct(node, {}) if node is not None else None
+        node = yaml.compose(text, Loader=_ComposeLoader)  # libyaml stops at 1000 levels itself
+        if node is None:
+            return YamlDoc(path, None, text.splitlines()), []
+        written: set[int] = set()
+        problems = list(_duplicate_keys(node, path, max_depth, written))
+        size, depth = _expanded_size(node, {})
+        if size > MAX_EXPANDED_NODES:
+            cause = (
+                "the file has" if len(written) > MAX_EXPANDED_NODES else "YAML aliases expand to"
+            )
+            message = f"{cause} more than {MAX_EXPANDED_NODES} nodes"
+            return None, [Problem(Position(path, 1, 1), message, "yaml-syntax")]
+        if depth > max_depth:
+            message = f"YAML aliases nest maps and lists more than {max_depth} levels deep"
+            return None, [Problem(Position(path, 1, 1), message, "yaml-syntax")]
+        data = _construct(node, {})
     except _RecursiveAliasError as exc:
-        mark = exc.node.start_mark
-        where = Position(path, mark.line + 1, mark.column + 1)
+        where = _at(path, exc.node)
         return None, [Problem(where, "YAML alias refers to itself (recursive)", "yaml-syntax")]
+    except _TooDeepError as exc:
+        message = f"maps and lists nested more than {max_depth} levels deep"
+        return None, [Problem(_at(path, exc.node), message, "yaml-syntax")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -225,20 +253,26 @@ def _construct(node: Node, memo: dict[int, Any]) -> Any:
     return mapping
 
 
-def _expanded_size(node: Node, memo: dict[int, int]) -> int:
-    """How many nodes the tree has once every alias is expanded (linear with the memo)."""
+def _expanded_size(node: Node, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """How many nodes the tree has once every alias is expanded, and how deep its maps and
+    lists nest then (linear with the memo; recursion only as deep as the written nesting,
+    since an alias always refers to a node built before it)."""
     if isinstance(node, ScalarNode):
-        return 1
+        return 1, 0
     known = memo.get(id(node))
     if known is not None:
         return known
-    memo[id(node)] = 1  # a cycle was already refused by _duplicate_keys
+    memo[id(node)] = (1, 1)  # a cycle was already refused by _duplicate_keys
     children = (
         node.value if isinstance(node, SequenceNode) else [n for kv in node.value for n in kv]
     )
-    size = 1 + sum(_expanded_size(child, memo) for child in children)
-    memo[id(node)] = size
-    return size
+    size, depth = 1, 0
+    for child in children:
+        child_size, child_depth = _expanded_size(child, memo)
+        size += child_size
+        depth = max(depth, child_depth)
+    memo[id(node)] = size, depth + 1
+    return size, depth + 1
 
 
 def key_position(doc: YamlDoc, mapping: Any, key: Any, *, value: bool = False) -> Position:
