@@ -161,6 +161,7 @@ class Service:
             self.context,
             max_payload=self.settings.max_payload_bytes,
             max_topic=self.settings.max_topic_bytes,
+            max_context_value=self.settings.max_context_value_chars,
             counters=self.counters,
             sparkplug=self.sparkplug,
         )

@@ -63,6 +63,7 @@ CASES: dict[str, tuple[str, bytes, str]] = {
 
 # Which test makes each documented reason happen.
 REASON_TESTS = dict.fromkeys(CASES, "test_each_reason_is_dead_lettered_under_its_name")
+REASON_TESTS["context_value_too_long"] = "test_an_overlong_context_value_is_refused"
 REASON_TESTS["internal_error"] = (
     "tests/integration/test_deadletter_internal_error.py::"
     "test_a_bug_while_enriching_dead_letters_the_message_as_internal_error"
@@ -107,6 +108,21 @@ def test_each_reason_is_dead_lettered_under_its_name(enricher: Enricher, reason:
     else:
         assert shown == topic
     assert detail in str(body["detail"])
+
+
+def test_an_overlong_context_value_is_refused(namespace: Namespace) -> None:
+    enricher = Enricher(namespace, ContextStore(), max_context_value=20)
+    fits = enricher.process("mes/l1/batch", b'{"batch_id": "' + b"B" * 20 + b'"}', NOW)
+    assert [o.kind for o in fits] == []  # a context update publishes nothing
+    long_id = b"C" * 21
+    outs = enricher.process("mes/l1/batch", b'{"batch_id": "' + long_id + b'"}', NOW + 1)
+    assert [o.reason for o in outs] == ["context_value_too_long"]
+    [(governed, body)] = _dead(outs)
+    assert governed == "dl/_deadletter/context_value_too_long"
+    assert "21 characters (> 20)" in str(body["detail"])
+    # the context stays as it was: the next value still carries the batch that fitted
+    [enriched] = enricher.process("raw/json/oven-1/temperature", b'{"v": 1}', NOW + 2)
+    assert orjson.loads(enriched.payload)["context"]["batch"] == "B" * 20
 
 
 def test_a_batch_dead_letters_once_per_reason_naming_each_value(enricher: Enricher) -> None:

@@ -3,6 +3,10 @@
 A context source names field paths for the keys it announces, an optional timestamp field and,
 in `events` mode, an event field whose words mean start or end. Reading is pure; `apply_update`
 writes into the `ContextStore`.
+
+A context value is copied into every enriched message of its scope until the next one, so its
+length is bounded (`max_value_chars`): a longer one refuses the whole message with
+`context_value_too_long` rather than making every message of the line that big.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from uns.model.specs import ContextSourceSpec
 
 TimestampParser = Callable[[object, int], int | None]
 
+DEFAULT_MAX_VALUE_CHARS = 1024
+
 
 @dataclass(frozen=True, slots=True)
 class MesUpdate:
@@ -31,8 +37,11 @@ class MesUpdate:
 class MesReader:
     """Compiled once per context source."""
 
-    def __init__(self, spec: ContextSourceSpec) -> None:
+    def __init__(
+        self, spec: ContextSourceSpec, max_value_chars: int = DEFAULT_MAX_VALUE_CHARS
+    ) -> None:
         self.spec = spec
+        self.max_value_chars = max_value_chars
         self._fields = [(key, compile_field_path(path)) for key, path in spec.fields.items()]
         self._timestamp = compile_field_path(spec.timestamp) if spec.timestamp else None
         self._event = compile_field_path(spec.event.field) if spec.event else None
@@ -59,7 +68,13 @@ class MesReader:
                 isinstance(raw, bool) or not isinstance(raw, str | int | float)
             ):
                 raise DecodeError("bad_value", f"{key} must be text or a number, not {raw!r}")
-            values[key] = None if raw is None else str(raw)
+            text = None if raw is None else str(raw)
+            if text is not None and len(text) > self.max_value_chars:
+                raise DecodeError(
+                    "context_value_too_long",
+                    f"{key} is {len(text)} characters (> {self.max_value_chars}): {text[:40]!r}...",
+                )
+            values[key] = text
         if not values:
             raise DecodeError("missing_value", "the MES message has none of the configured fields")
         event: Literal["current", "start", "end"] = "current"

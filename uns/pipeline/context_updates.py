@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uns.context.mes import MesReader, apply_update
+from uns.context.mes import DEFAULT_MAX_VALUE_CHARS, MesReader, apply_update
 from uns.context.production import ContextStore
 from uns.errors import DecodeError
 from uns.model.namespace import ContextSource, Namespace
@@ -16,13 +16,18 @@ class ContextUpdates:
     """Applies one namespace's context sources to a shared `ContextStore`."""
 
     def __init__(
-        self, ns: Namespace, store: ContextStore, plans: PlanCompiler, counters: Counters
+        self,
+        ns: Namespace,
+        store: ContextStore,
+        plans: PlanCompiler,
+        counters: Counters,
+        max_value_chars: int = DEFAULT_MAX_VALUE_CHARS,
     ) -> None:
         self.ns = ns
         self.store = store
         self.plans = plans
         self.counters = counters
-        self._readers = {s.order: MesReader(s.spec) for s in ns.context_sources}
+        self._readers = {s.order: MesReader(s.spec, max_value_chars) for s in ns.context_sources}
 
     def apply(
         self,

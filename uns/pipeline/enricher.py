@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from uns.context.mes import DEFAULT_MAX_VALUE_CHARS
 from uns.context.production import ContextStore
 from uns.errors import DecodeError
 from uns.formats import Decoder, RawSample, get_format
@@ -45,6 +46,7 @@ class Enricher:
         *,
         max_payload: int = DEFAULT_MAX_PAYLOAD,
         max_topic: int = DEFAULT_MAX_TOPIC,
+        max_context_value: int = DEFAULT_MAX_VALUE_CHARS,
         counters: Counters | None = None,
         sparkplug: SparkplugHost | None = None,
     ) -> None:
@@ -73,7 +75,9 @@ class Enricher:
         self.dead_letter = dead.message
         self._rejections = dead.per_reason
         self._enrich = self._samples.enrich
-        self._context_updates = ContextUpdates(ns, context, self._compiler, self.counters)
+        self._context_updates = ContextUpdates(
+            ns, context, self._compiler, self.counters, max_context_value
+        )
         for node in ns.nodes.values():
             for key, value in node.context.items():
                 context.set_default(node.path, key, value)  # type: ignore[arg-type]
