@@ -55,6 +55,7 @@ CASES: dict[str, tuple[str, bytes, str]] = {
     "empty_batch": ("raw/records", b'{"items": []}', "no values"),
     "topic_too_long": ("raw/json/oven-1/" + "x" * MAX_TOPIC, b'{"v": 1}', "> 60"),
     "bad_value": ("raw/json/oven-1/temperature", b'{"v": "hot"}', "'hot'"),
+    "duplicate_key": ("raw/json/oven-1/temperature", b'{"v": 1, "v": 2}', "'v' appears twice"),
     "bad_timestamp": ("raw/json/oven-1/temperature", b'{"v": 1, "ts": "yesterday"}', "'yesterday'"),
     "bad_quality": ("raw/json/oven-1/temperature", b'{"v": 1, "q": [1]}', "temperature"),
     "bad_event": ("mes/l1/order", b'{"order": "O-1", "event": "PAUSE"}', "'PAUSE'"),

@@ -18,9 +18,10 @@ from typing import Literal
 import orjson
 
 from uns.context.production import ContextKey, ContextStore
-from uns.errors import DecodeError
+from uns.errors import DecodeError, excerpt
 from uns.formats.shared import MISSING, compile_field_path
 from uns.model.specs import ContextSourceSpec
+from uns.normalize.exact_json import loads_exact
 
 TimestampParser = Callable[[object, int], int | None]
 
@@ -49,7 +50,7 @@ class MesReader:
     def read(self, payload: bytes, received_ms: int, parse_ts: TimestampParser) -> MesUpdate:
         """The update a message announces; DecodeError with a reason if it cannot be used."""
         try:
-            doc = orjson.loads(payload)
+            doc = loads_exact(payload)
         except orjson.JSONDecodeError as exc:
             raise DecodeError("bad_json", f"MES payload is not JSON: {exc}") from None
         if not isinstance(doc, dict):
@@ -72,7 +73,8 @@ class MesReader:
             if text is not None and len(text) > self.max_value_chars:
                 raise DecodeError(
                     "context_value_too_long",
-                    f"{key} is {len(text)} characters (> {self.max_value_chars}): {text[:40]!r}...",
+                    f"{key} is {len(text)} characters (> {self.max_value_chars}): "
+                    f"{excerpt(text, 40)}",
                 )
             values[key] = text
         if not values:

@@ -18,6 +18,7 @@ from uns.formats.shared import (
     new_sample,
     text_or_error,
 )
+from uns.normalize.exact_json import loads_exact
 
 
 def scalar_decoder(*, max_size: int = DEFAULT_MAX_SIZE) -> Decoder:
@@ -33,7 +34,7 @@ def scalar_decoder(*, max_size: int = DEFAULT_MAX_SIZE) -> Decoder:
             # Cannot be JSON (`RUN`, `Running`): skip the parser and its exception.
             return [new_sample(None, text_or_error(payload).strip(), None, None)]
         try:
-            doc = orjson.loads(payload)
+            doc = loads_exact(payload)
         except (orjson.JSONDecodeError, TypeError) as exc:
             text = text_or_error(payload).strip()
             if not text:

@@ -29,6 +29,7 @@ from typing import Final
 import orjson
 
 from uns.errors import DecodeError, excerpt
+from uns.normalize.exact_json import loads_exact
 
 DEFAULT_MAX_SIZE: Final = 1024 * 1024  # 1 MiB; plant payloads are far smaller
 # First bytes a JSON text (or JSON with leading whitespace) can start with.
@@ -170,7 +171,7 @@ def text_or_error(payload: bytes) -> str:
 def load_json(payload: bytes, max_size: int) -> object:
     check_size(payload, max_size)
     try:
-        return orjson.loads(payload)
+        return loads_exact(payload)
     except (orjson.JSONDecodeError, TypeError) as exc:
         # Error path only: find out which reason applies.
         text = text_or_error(payload)

@@ -4,9 +4,11 @@
 Anything that cannot be represented without guessing raises `DecodeError("bad_value", ...)`.
 
 - float: int, float, bool (1.0 / 0.0), numeric strings (`"72.40"` -> 72.4, `"1e3"`).
-  Rejects NaN, inf, `"1,5"`, `"1_0"`.
+  Rejects NaN, inf, `"1,5"`, `"1_0"`, and an integer whose float is not exactly it (every
+  integer up to 2**53 in magnitude is exact; 2**53 + 1 is not, 2**60 is).
 - int: int, bool, integral floats (`12.0`) and integral strings (`"12"`, `"12.0"`, `"1e3"`),
-  exact at any size (`"12345678901234567890"` stays exact). Rejects `12.5`, `"12.5"`.
+  exact, within -2**63 .. 2**64 - 1 (int64 and uint64). Rejects `12.5`, `"12.5"` and
+  integers outside that range (never clamped).
 - bool: bool, 0 / 1, 0.0 / 1.0, `"true"` / `"false"` / `"1"` / `"0"` in any case. Rejects
   everything else (`"on"`, `"RUN"`, 2): those need a mapping in the binding, not a guess.
 - string: str, bool (`"true"` / `"false"`), int, finite float (shortest repr, `"72.4"`).
@@ -58,9 +60,12 @@ def to_float(raw: object) -> float:
         raise _bad(raw, "not a finite number")
     if type(raw) is int:
         try:
-            return float(raw)
+            value = float(raw)
         except OverflowError:
             raise _bad(raw, "too large for a float") from None
+        if value != raw:  # only possible beyond 2**53: the float would be a different number
+            raise _bad(raw, "not exact as a float")
+        return value
     if type(raw) is str:
         try:
             value = float(_clean_number_text(raw))
