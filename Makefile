@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint demo bench soak check screenshots clean
+.PHONY: install test lint demo bench soak chaos check screenshots clean
 
 install: $(BIN)/uns
 $(BIN)/uns: pyproject.toml
@@ -34,6 +34,9 @@ bench: install
 
 soak: install
 	$(BIN)/python bench/soak.py
+
+chaos: install  # adversarial suite against mosquitto + uns run; exits 1 on any loss
+	$(BIN)/python bench/chaos.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
