@@ -27,6 +27,7 @@ import base64
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -423,18 +424,28 @@ def start(work: Path) -> World:
     deadline = time.monotonic() + 30
     while sink.count(probe)[0] == 0:  # ready: a value goes through
         if time.monotonic() > deadline or not service.alive():
+            stop(world)
             raise SystemExit(f"uns run did not start:\n{(work / 'uns.log').read_text()}")
         publisher.send(_valid(probe))
         time.sleep(0.5)
     return world
 
 
+def stop(world: World) -> int:
+    """Stop everything this script started; the service's exit status."""
+    rc = world.service.stop()
+    world.publisher.client.loop_stop()
+    world.sink.client.loop_stop()
+    world.broker.stop()
+    return rc
+
+
 def suite(world: World, quick: bool) -> list[Row]:
-    scale = 1 if quick else 5  # the floods grow with its square: 1k quick, 25k full
+    scale = 1 if quick else 5
     rows = [
         run_case(world, "valid baseline", 500 * scale, _valid),
-        run_case(world, "distinct raw topics", 1000 * scale * scale, distinct_topics),
-        run_case(world, "distinct Sparkplug nodes", 1000 * scale * scale, sparkplug_nodes),
+        run_case(world, "distinct raw topics", 1000 * scale, distinct_topics),
+        run_case(world, "distinct Sparkplug nodes", 1000 * scale, sparkplug_nodes),
         run_case(world, "oversized payloads (1 MB)", 5 * scale, oversized),
         run_case(world, "malformed payloads", 80 * scale, malformed),
         run_case(world, "MES value of 200 KB", 5 * scale, long_context),
@@ -464,16 +475,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the small CI version")
     parser.add_argument("--out", type=Path, help=f"results JSON (default {OUT}; none if --quick)")
     args = parser.parse_args(argv)
+    # SIGTERM (a CI timeout) unwinds like Ctrl+C, so the broker and the service are stopped
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tempfile.TemporaryDirectory(prefix="uns-chaos-") as tmp:
         world = start(Path(tmp))
         try:
             rows = suite(world, args.quick)
             alive = world.service.alive()
         finally:
-            rc = world.service.stop()
-            world.publisher.client.loop_stop()
-            world.sink.client.loop_stop()
-            world.broker.stop()
+            rc = stop(world)
     print(table(rows))
     print(f"uns run: {'alive until the end' if alive else 'DIED'}, exit {rc}")
     out = args.out or (None if args.quick else OUT)
