@@ -115,3 +115,27 @@ def test_settings_give_the_limits_in_megabytes() -> None:
 
     section = ServiceSettings.model_validate({"model_limits": {"max_file_mb": 0.5}}).model_limits
     assert section.limits() == ModelLimits(max_file_bytes=512 * 1024)
+
+
+async def test_the_watcher_keeps_the_working_model_when_a_deep_one_arrives(tmp_path: Path) -> None:
+    from uns.model.namespace import Namespace
+    from uns.reload import ModelWatcher, ReloadResult
+
+    root = _model(tmp_path, "")
+    applied: list[str] = []
+    results: list[ReloadResult] = []
+
+    async def apply(_ns: Namespace, version: str) -> None:
+        applied.append(version)
+
+    watcher = ModelWatcher(root, apply, results.append, limits=ModelLimits(max_depth=10))
+    await watcher.check()
+    assert len(applied) == 1  # the working model
+    (root / "zz-extra.yaml").write_text(_block(LEVELS), encoding="utf-8")
+    result = await watcher.check()
+    assert result is not None
+    assert not result.ok
+    assert applied == [watcher.version]  # nothing new applied: the working model stays
+    assert [p.message for p in result.problems] == [
+        "maps and lists nested more than 10 levels deep"
+    ]
