@@ -19,8 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from uns.config.entries import ModelLimits
+from uns.config.broker import BrokerSettings
 from uns.errors import SettingsError
-from uns.io.mqtt import BrokerSettings
 
 
 class BrokerSection(BaseModel):
@@ -39,6 +39,13 @@ class BrokerSection(BaseModel):
     clean_start: bool = False
     session_expiry_s: int = 3600
     receive_maximum: int = Field(default=1024, ge=1, le=65535)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    backoff_min_s: float = Field(default=0.5, gt=0)
+    backoff_max_s: float = Field(default=30.0, gt=0)
+
+    def options(self) -> dict[str, Any]:
+        """The fields that pass to `BrokerSettings` unchanged (the rest: URL and secrets)."""
+        return self.model_dump(exclude={"url", "username", "password_file"})
 
 
 class SparkplugSection(BaseModel):
@@ -112,20 +119,7 @@ class ServiceSettings(BaseModel):
             creds["username"] = username
         if password and in_url.password is None:
             creds["password"] = password
-        return BrokerSettings.from_url(
-            b.url,
-            **creds,
-            ca_file=b.ca_file,
-            cert_file=b.cert_file,
-            key_file=b.key_file,
-            verify_hostname=b.verify_hostname,
-            client_id=b.client_id,
-            protocol=b.protocol,
-            keepalive_s=b.keepalive_s,
-            clean_start=b.clean_start,
-            session_expiry_s=b.session_expiry_s,
-            receive_maximum=b.receive_maximum,
-        )
+        return BrokerSettings.from_url(b.url, **creds, **b.options())
 
 
 def _read_secret(path: str) -> str:
