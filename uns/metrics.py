@@ -57,7 +57,10 @@ class Stats:
     published: dict[str, int] = field(default_factory=dict)  # enriched / deadletter
     outcomes: dict[tuple[str, str], int] = field(default_factory=dict)  # (outcome, reason)
     counters: Counters = field(default_factory=Counters)  # the pipeline's own counts
-    publish_failures: int = 0
+    publish_failures: int = 0  # publishes the broker refused (or that were never sent)
+    publishes_refused: int = 0  # governed outputs replaced by a dead letter
+    deadletters_refused: int = 0  # alert: a raw message stays unacknowledged
+    message_failures: int = 0  # internal errors while enriching
     reloads: dict[str, int] = field(default_factory=dict)  # ok / failed
     model_version: str = ""
     model_loaded_at: float = 0.0
@@ -95,6 +98,14 @@ class StatsCollector(Collector):
         failures = CounterMetricFamily("uns_publish_failures", "Publishes not acknowledged")
         failures.add_metric([], s.publish_failures)
         yield failures
+        for name, text, value in (
+            ("uns_publishes_refused", "Outputs replaced by a dead letter", s.publishes_refused),
+            ("uns_deadletters_refused", "Dead letters the broker refused", s.deadletters_refused),
+            ("uns_message_failures", "Internal errors while enriching", s.message_failures),
+        ):
+            family = CounterMetricFamily(name, text)
+            family.add_metric([], value)
+            yield family
         c = s.counters
         ctx = CounterMetricFamily("uns_context_updates", "MES context announcements applied")
         ctx.add_metric([], c.context_updates)

@@ -1,20 +1,25 @@
-"""Wiring of `uns run`: broker connection, per-message handling, metrics, graceful shutdown.
+"""Wiring of `uns run`: broker connection, the delivery core, metrics, graceful shutdown.
 
-Delivery: each incoming message is handled in its own task (the MQTT client's model); the
-handler enriches synchronously and awaits the broker's PUBACK for every message it publishes.
-Only then does it return, and only then does the client acknowledge the raw message. A crash
-or lost connection before that leaves the raw message unacknowledged, and the broker
-redelivers it (at-least-once). The number of messages in flight is bounded by the MQTT 5
-receive maximum, which is the backpressure: the broker stops sending when we are behind.
+Delivery (docs/operations.md, "Delivery"): the transport hands over messages one at a time in
+arrival order; each is enriched at once and its outputs published in that order, without a
+task or a wait per message. A raw message is acknowledged once every output is PUBACKed with a
+success code or durably dead-lettered; the transport sends the PUBACKs in arrival order and
+takes at most Receive Maximum messages unacknowledged (the backpressure). A refused governed
+publish becomes a `publish_refused` dead letter; a refused dead letter leaves its raw message
+unacknowledged, fails /readyz and counts in `uns_deadletters_refused`. An output larger than
+the broker's Maximum Packet Size or `max_publish_bytes` is never sent: a dead letter with an
+excerpt and the sha256 of the raw payload goes instead (the spool keeps the whole payload).
 
-Shutdown (uvicorn's order): stop intake (new deliveries are refused unacknowledged, so the
-broker keeps them for the next session), finish in-flight work under a deadline, report what
-was cut off, disconnect.
+A broker outage never ends the process: timers and subscriptions wait for the connection.
+
+Shutdown: stop intake (undelivered messages stay with the broker), finish in-flight messages
+under a deadline, report what was cut off in one line, disconnect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -23,8 +28,9 @@ from typing import Protocol
 
 from uns.config.settings import ServiceSettings
 from uns.context.production import ContextStore
-from uns.errors import TransportError
-from uns.io.mqtt import Message, MqttClient, Will, backoff_delay
+from uns.delivery import MessageIds, bounded_dead_letter, fits, with_id
+from uns.io.client import Mqtt5Transport
+from uns.io.transport import PACKET_TOO_LARGE, REFUSED, Inbound, Transport
 from uns.metrics import Stats
 from uns.model.namespace import Namespace
 from uns.model.topics import minimal_filters
@@ -34,19 +40,6 @@ from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json"
-
-
-class OutputObserver(Protocol):
-    """Sees every message published and every model switched to (the namespace page,
-    `uns.web`). Called on the event loop after the broker acknowledged: must not block."""
-
-    def published(self, out: Outgoing) -> None: ...
-
-    def model_changed(self, ns: Namespace, version: str) -> None: ...
-
-
-class _RefusedError(Exception):
-    """Raised for deliveries after shutdown began: no PUBACK, the broker redelivers later."""
 
 
 @dataclass
@@ -76,6 +69,21 @@ class RateLimitedLog:
         self._last[key] = now
         suffix = f" (+{held} similar since last report)" if held else ""
         log.warning(msg + suffix, *args)
+
+
+class _Pending:
+    """One raw message whose outputs are not all settled yet."""
+
+    __slots__ = ("connection", "dead", "enriched", "left", "message", "received_ms", "started")
+
+    def __init__(self, message: Inbound, left: int, received_ms: int, connection: int) -> None:
+        self.message = message
+        self.left = left
+        self.received_ms = received_ms
+        self.started = time.perf_counter()
+        self.connection = connection
+        self.dead: str | None = None  # the first dead-letter reason among its outputs
+        self.enriched = False  # it has governed outputs (else: context, births without values)
 
 
 class Service:
@@ -110,39 +118,30 @@ class Service:
             if settings.deadletter_spool
             else None
         )
-        self.client: MqttClient | None = None
-        self._state_ts = 0  # the primary-host STATE timestamp of this session (host_id)
-        self.observer: OutputObserver | None = None  # hook: the namespace page (uns.web)
+        self.transport: Transport | None = None
         self._stopping = False
-        self._inflight = 0
-        self._drain_failures = 0
+        self._connection = 0  # bumped on every loss: older pending messages cannot be acked
+        self._open = 0  # messages taken on this connection and not settled
+        self._stuck: set[_Pending] = set()  # their dead letter was refused
         self._idle = asyncio.Event()
         self._idle.set()
         self.subscribed = asyncio.Event()  # set once the first subscription is acknowledged
         self._warn = RateLimitedLog()
-        # The two queues: raw messages taken but not yet acknowledged (bounded by the MQTT 5
-        # receive maximum), and our publishes waiting for the broker's PUBACK.
         self.stats.gauges["uns_messages_in_flight"] = lambda: float(
-            self.client.in_flight if self.client else 0  # running and waiting for a slot
+            self.transport.in_flight if self.transport else 0
         )
         self.stats.gauges["uns_publishes_pending"] = lambda: float(
-            self.client.publishes_pending if self.client else 0
+            self.transport.publishes_pending if self.transport else 0
         )
-        # Sparkplug edge nodes seen: online, or offline since their death (their tags are stale).
-        self.stats.gauges["uns_sparkplug_nodes_online"] = lambda: float(
-            sum(1 for n in self.sparkplug.nodes() if n.online)
-        )
-        self.stats.gauges["uns_sparkplug_nodes_offline"] = lambda: float(
-            sum(1 for n in self.sparkplug.nodes() if not n.online)
-        )
+        self.stats.gauges["uns_messages_stuck"] = lambda: float(len(self._stuck))
 
     # -- model -------------------------------------------------------------------------
 
     async def use_model(self, ns: Namespace, version: str = "") -> None:
-        """Swap the model between messages (the handler reads `self.enricher` once per message).
+        """Swap the model between messages (each message is enriched by one model).
 
-        New subscriptions are added; ones the new model no longer needs stay, so traffic on
-        them is dead-lettered as `no_binding` rather than silently dropped at the broker.
+        New subscriptions are added (once connected: an outage only delays them); ones the
+        new model no longer needs stay, so their traffic is dead-lettered as `no_binding`.
         """
         before = set(self.subscriptions())
         self.enricher = self._enricher(ns)
@@ -151,8 +150,8 @@ class Service:
         if self.observer is not None:  # hook: the namespace page (uns.web)
             self.observer.model_changed(ns, self.stats.model_version)
         added = [s for s in self.subscriptions() if s not in before]
-        if added and self.client is not None and self.subscribed.is_set():
-            await self.client.subscribe(added)
+        if added and self.transport is not None and self.subscribed.is_set():
+            await self.transport.subscribe(added)
             log.info("subscribed to %s", ", ".join(f for f, _ in added))
 
     def _enricher(self, ns: Namespace) -> Enricher:
@@ -198,175 +197,207 @@ class Service:
             return False, "not connected to the broker"
         if not self.subscribed.is_set():
             return False, "not subscribed yet"
+        if self._stuck:
+            return False, f"{len(self._stuck)} message(s) stuck: their dead letter was refused"
         return True, "ready"
 
     # -- lifecycle -----------------------------------------------------------------------
 
+    def make_transport(self) -> Transport:
+        return Mqtt5Transport(
+            self.settings.broker_settings(), self._on_message, self._on_connection_change
+        )
+
     async def run(self, stop: asyncio.Event) -> DrainReport:
         """Serve until `stop` is set, then drain; returns how the drain went."""
-        will = self._state_will(int(time.time() * 1000))
-        client = MqttClient(
-            self.settings.broker_settings(), self._handle, self._on_connection_change, will=will
-        )
-        self.client = client
-        if not await self._connect(client, stop):
-            return DrainReport(True, 0)
+        transport = self.transport = self.make_transport()
+        transport.start()
         try:
-            await client.subscribe(self.subscriptions())
-            self.subscribed.set()
-            log.info("subscribed to %s", ", ".join(f for f, _ in self.subscriptions()))
-            if will is not None:
-                await self._publish_state(online=True)
             async with asyncio.TaskGroup() as tg:
-                ticker = tg.create_task(self._tick(), name="uns.sparkplug.tick")
+                tasks = [
+                    tg.create_task(self._subscribe(transport), name="uns.subscribe"),
+                    tg.create_task(self._tick(transport), name="uns.sparkplug.tick"),
+                ]
                 await stop.wait()
-                ticker.cancel()
+                for task in tasks:
+                    task.cancel()
             return await self.drain()
         finally:
-            if will is not None and client.connected:
-                await self._publish_state(online=False)
-            await client.disconnect()
+            await transport.close()
 
-    def _state_will(self, now_ms: int) -> Will | None:
-        """The Sparkplug primary-host Will (offline STATE), when a host_id is set. Its
-        timestamp is this session's: the online STATE published after it carries the same."""
-        host = self.sparkplug
-        if host.host_id is None:
-            return None
-        self._state_ts = now_ms
-        return Will(host.state_topic(), host.state_offline_payload(now_ms), qos=1, retain=True)
+    async def _subscribe(self, transport: Transport) -> None:
+        filters = self.subscriptions()
+        await transport.subscribe(filters)
+        self.subscribed.set()
+        log.info("subscribed to %s", ", ".join(f for f, _ in filters))
 
-    async def _publish_state(self, *, online: bool) -> None:
-        """Publish this primary host's STATE (retained, QoS 1) with the session timestamp."""
-        assert self.client is not None
-        host = self.sparkplug
-        ts = self._state_ts
-        payload = host.state_online_payload(ts) if online else host.state_offline_payload(ts)
-        try:
-            await self.client.publish(host.state_topic(), payload, 1, True)
-        except TransportError as exc:  # online: the edge nodes wait; offline: the Will says it
-            log.warning("cannot publish the Sparkplug STATE (online=%s): %s", online, exc)
-
-    async def _tick(self, every_s: float = 0.1) -> None:
-        """Sparkplug host timers: seq reorder deadlines and throttled rebirth requests."""
+    async def _tick(self, transport: Transport, every_s: float = 0.1) -> None:
+        """Sparkplug host timers: seq reorder deadlines and throttled rebirth requests. They
+        wait for the connection, so an outage delays a rebirth request, never fails it."""
         while True:
             await asyncio.sleep(every_s)
+            await transport.wait_connected()
             for out in self.enricher.tick(int(time.time() * 1000)):
-                await self._publish(out)
-
-    async def _connect(self, client: MqttClient, stop: asyncio.Event) -> bool:
-        """Connect, retrying with backoff until it works or `stop` is set."""
-        s = client.settings
-        attempt = 0
-        while not stop.is_set():
-            try:
-                await client.connect()
-                return True
-            except TransportError as exc:
-                delay = backoff_delay(attempt, s.backoff_min_s, s.backoff_max_s)
-                log.warning("%s; retrying in %.1fs", exc, delay)
-                attempt += 1
-                try:
-                    async with asyncio.timeout(delay):
-                        await stop.wait()
-                except TimeoutError:
-                    pass
-        return False
+                ids = MessageIds(out.topic, out.payload)
+                self._publish(out, with_id(out.payload, ids.id(0)), None)
 
     async def drain(self) -> DrainReport:
         self._stopping = True
-        try:
+        if self.transport is not None:
+            self.transport.close_intake()
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.settings.drain_timeout_s):
                 await self._idle.wait()
-        except TimeoutError:
+        if self._open:
+            transport = self.transport
+            held = transport.in_flight - self._open if transport else 0
+            unacked = transport.publishes_pending if transport else 0
+            self.stats.publish_failures += unacked  # no PUBACK within the drain: failed
             log.error(
-                "drain deadline of %.1fs passed; %d message(s) not finished "
-                "(unacknowledged: the broker redelivers them)",
+                "drain deadline of %.1fs passed; %d message(s) not finished, %d more not "
+                "taken, %d publish(es) without PUBACK (unacknowledged: the broker "
+                "redelivers them)",
                 self.settings.drain_timeout_s,
-                self._inflight,
+                self._open,
+                max(held, 0),
+                unacked,
             )
-            return DrainReport(False, self._inflight)
-        if self._drain_failures:
-            log.error(
-                "drain ended with %d message(s) whose publish failed "
-                "(unacknowledged: the broker redelivers them)",
-                self._drain_failures,
-            )
-            return DrainReport(False, self._drain_failures)
+            return DrainReport(False, self._open)
         log.info("drained: every message taken in was published and acknowledged")
         return DrainReport(True, 0)
 
-    async def _publish(self, out: Outgoing) -> None:
-        assert self.client is not None
-        if out.kind == "deadletter" and self.spool is not None:
-            # Spooled before publishing: a redelivery after a failed publish may spool a line
-            # twice, but nothing dead-lettered is ever missing from the spool.
-            try:
-                self.spool.append(out.payload)
-            except OSError as exc:  # a full disk must not stop the stream
-                self._warn.warning("spool", "cannot write the dead-letter spool: %s", exc)
-        json = out.kind != "command"
-        qos = self.settings.qos if out.qos is None else out.qos
-        await self.client.publish(
-            out.topic, out.payload, qos, out.retain, CONTENT_TYPE if json else None
-        )
-        self.stats.published[out.kind] = self.stats.published.get(out.kind, 0) + 1
-        if self.observer is not None:  # hook: the namespace page (uns.web)
-            self.observer.published(out)
-
     def _on_connection_change(self, up: bool) -> None:
         self.stats.connected = up
+        if not up:  # what was taken on the old connection is redelivered by the broker
+            self._connection += 1
+            self._open = 0
+            self._stuck.clear()
+            self._idle.set()
 
     # -- per message ---------------------------------------------------------------------
 
-    async def _handle(self, msg: Message) -> None:
-        if self._stopping:
-            raise _RefusedError("shutting down")
-        started = time.perf_counter()
-        self._inflight += 1
-        self._idle.clear()
-        try:
-            await self._handle_one(msg)
-        except BaseException:
-            if self._stopping:
-                self._drain_failures += 1  # taken in but not published: not a clean drain
-            raise
-        finally:
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
-        self.stats.latency.observe(time.perf_counter() - started)
-
-    async def _handle_one(self, msg: Message) -> None:
-        stats = self.stats
-        stats.received += 1
+    def _on_message(self, msg: Inbound) -> None:
+        """Enrich one message and publish its outputs; called in arrival order, never awaits."""
+        self.stats.received += 1
         enricher = self.enricher  # one model for the whole message, even across a reload
         received_ms = int(time.time() * 1000)
         try:
             outs = enricher.process(msg.topic, msg.payload, received_ms)
         except Exception as exc:  # a bug must cost one message, not the service
-            log.exception("internal error on %r", msg.topic)
-            outs = [
-                enricher.dead_letter(
-                    msg.topic, msg.payload, received_ms, Rejection("internal_error", repr(exc))
+            self.stats.message_failures += 1
+            self._warn.warning("internal_error", "internal error on %r: %r", msg.topic, exc)
+            rejection = Rejection("internal_error", repr(exc))
+            outs = [enricher.dead_letter(msg.topic, msg.payload, received_ms, rejection)]
+        pending = _Pending(msg, len(outs), received_ms, self._connection)
+        self._open += 1
+        self._idle.clear()
+        ids = MessageIds(msg.topic, msg.payload)
+        for index, out in enumerate(outs):
+            pending.enriched = pending.enriched or out.kind == "enriched"
+            self._send(out, with_id(out.payload, ids.id(index)), pending)
+        if not outs:
+            self._settle(pending)
+
+    def _limit(self) -> int:
+        broker = self.transport.max_packet_size if self.transport else None
+        limit = self.settings.max_publish_bytes
+        return limit if broker is None else min(limit, broker)
+
+    def _send(self, out: Outgoing, payload: bytes, pending: _Pending) -> None:
+        """Publish one output of a raw message; too large or refused -> a dead letter."""
+        if out.kind == "deadletter":
+            pending.dead = pending.dead or out.reason
+            self._spool(payload)
+            if not fits(out.topic, payload, self._limit()):
+                payload = self._bounded(payload, pending)
+        elif out.kind == "enriched" and not fits(out.topic, payload, self._limit()):
+            detail = f"{out.topic}: {len(payload)} bytes exceed the publish limit"
+            self._refused(pending, out.topic, "output_too_large", detail)
+            return
+        self._publish(out, payload, pending)
+
+    def _publish(self, out: Outgoing, payload: bytes, pending: _Pending | None) -> None:
+        assert self.transport is not None
+        kind = out.kind
+
+        def on_ack(code: int) -> None:
+            if code < REFUSED:
+                self.stats.published[kind] = self.stats.published.get(kind, 0) + 1
+                if pending is not None:
+                    pending.left -= 1
+                    if pending.left == 0:
+                        self._settle(pending)
+                return
+            self.stats.publish_failures += 1
+            if pending is None:
+                self._warn.warning("refused", "the broker refused %r (0x%02x)", out.topic, code)
+            elif kind != "deadletter":
+                detail = f"{out.topic}: the broker refused it (reason code 0x{code:02x})"
+                self._refused(pending, out.topic, "publish_refused", detail)
+            elif code == PACKET_TOO_LARGE and b'"payload_sha256"' not in payload:
+                self._publish(out, self._bounded(payload, pending), pending)
+            else:
+                self.stats.deadletters_refused += 1
+                self._stuck.add(pending)
+                log_key = f"deadletter-refused-{code}"
+                self._warn.warning(
+                    log_key,
+                    "the broker refused dead letter %r (0x%02x): raw message %r stays "
+                    "unacknowledged",
+                    out.topic,
+                    code,
+                    pending.message.topic,
                 )
-            ]
-        assert self.client is not None
-        try:
-            for out in outs:
-                if self.client.is_stale(
-                    msg
-                ):  # the broker redelivers it: a copy would be a duplicate
-                    raise _RefusedError("connection replaced")
-                await self._publish(out)
-        except TransportError:
-            stats.publish_failures += 1
-            raise  # unacknowledged: the broker redelivers the raw message
-        dead = next((o.reason for o in outs if o.kind == "deadletter"), None)
-        if dead is not None:
-            stats.outcome("deadletter", dead)
-            self._warn.warning(dead, "dead-lettered %r: %s", msg.topic, dead)
-        elif any(o.kind == "enriched" for o in outs):
+
+        json = kind != "command"
+        qos = self.settings.qos if out.qos is None else out.qos
+        content_type = CONTENT_TYPE if json else None
+        self.transport.publish(
+            out.topic, payload, qos, out.retain, content_type=content_type, on_ack=on_ack
+        )
+
+    def _refused(self, pending: _Pending, topic: str, reason: str, detail: str) -> None:
+        """An output that cannot be delivered: a dead letter takes its place."""
+        msg = pending.message
+        self.stats.publishes_refused += 1
+        self._warn.warning(reason, "%s for %r: %s", reason, msg.topic, detail)
+        out = self.enricher.dead_letter(
+            msg.topic, msg.payload, pending.received_ms, Rejection(reason, detail)
+        )
+        message_id = MessageIds(msg.topic, msg.payload).id(f"{reason}:{topic}")
+        payload = with_id(out.payload, message_id)
+        self._send(out, payload, pending)
+
+    def _bounded(self, payload: bytes, pending: _Pending) -> bytes:
+        return bounded_dead_letter(
+            payload, pending.message.payload, self.settings.deadletter_excerpt_bytes
+        )
+
+    def _spool(self, payload: bytes) -> None:
+        # Spooled before publishing: a redelivery may spool a line twice, but nothing
+        # dead-lettered is ever missing from the spool.
+        if self.spool is not None:
+            try:
+                self.spool.append(payload)
+            except OSError as exc:  # a full disk must not stop the stream
+                self._warn.warning("spool", "cannot write the dead-letter spool: %s", exc)
+
+    def _settle(self, pending: _Pending) -> None:
+        """Every output of the message is acknowledged: count it and acknowledge it."""
+        if pending.connection != self._connection:
+            return  # taken on a connection that is gone: the broker redelivers it
+        self._open -= 1
+        if self._open == 0:
+            self._idle.set()
+        stats = self.stats
+        if pending.dead is not None:
+            stats.outcome("deadletter", pending.dead)
+            topic = pending.message.topic
+            self._warn.warning(pending.dead, "dead-lettered %r: %s", topic, pending.dead)
+        elif pending.enriched:
             stats.outcome("enriched")
         else:
             stats.outcome("context")  # MES announcements, Sparkplug births without values
+        stats.latency.observe(time.perf_counter() - pending.started)
+        assert self.transport is not None
+        self.transport.ack(pending.message)

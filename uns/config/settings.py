@@ -97,6 +97,10 @@ class ServiceSettings(BaseModel):
     max_payload_bytes: int = Field(default=256 * 1024, ge=64)
     max_topic_bytes: int = Field(default=1024, ge=16, le=65535)
     max_context_value_chars: int = Field(default=1024, ge=1)  # longer MES values: dead letters
+    # Largest PUBLISH the service sends (the broker's Maximum Packet Size lowers it); a larger
+    # output goes out as a dead letter with an excerpt of the raw payload.
+    max_publish_bytes: int = Field(default=1024 * 1024, ge=1024)
+    deadletter_excerpt_bytes: int = Field(default=1024, ge=0, le=65536)
     deadletter_spool: str | None = None  # JSON lines of every dead letter, for `uns replay`
     deadletter_spool_max_mb: int = Field(default=100, ge=1)
     drain_timeout_s: float = Field(default=10.0, gt=0)

@@ -1,0 +1,512 @@
+"""The service's MQTT 5 transport: an `asyncio.Protocol` over the `mqtt5` packet codec.
+
+Why hand-written session logic (docs/decisions.md, "Transport"): no Python client gave
+in-order PUBACKs, PUBACK reason codes, a hard Receive Maximum and no task per message together.
+The codec (Rust, sans-IO) parses and builds packets; this module keeps the session rules:
+
+- Incoming QoS 1: handed to `on_message` in arrival order; PUBACKs leave in that order, a
+  message's only once it and every earlier one are `ack()`ed. At most our Receive Maximum are
+  taken unacknowledged; more (a broker over the limit, or intake closed) are held back, and
+  past a second Receive Maximum the socket is no longer read.
+- Outgoing QoS 1: at most the broker's Receive Maximum unacknowledged; the rest wait in order.
+  The PUBACK reason code goes to the publish's callback. A packet over the broker's Maximum
+  Packet Size is never sent: its callback gets 0x95 at once.
+- Session: clean_start false with a session expiry; after a reconnect that resumed the
+  session the unacknowledged publishes are sent again with DUP, otherwise as new packets, and
+  the subscriptions are renewed. Keep-alive: PINGREQ every half interval, the connection is
+  dropped when a PINGRESP is a whole interval late. One reconnect loop, jittered backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import mqtt5
+
+from uns.config.broker import BrokerSettings
+from uns.errors import SettingsError, TransportError
+from uns.io.connection import backoff_delay, ssl_context
+from uns.io.transport import NOT_CONNECTED, PACKET_TOO_LARGE, Inbound, OnAck, Will
+
+log = logging.getLogger(__name__)
+
+_PUBACK: Final = b"\x40\x02"  # PUBACK, remaining length 2: packet id only, reason 0 (MQTT 5)
+_PINGREQ: Final = mqtt5.PingReqPacket().write()
+_QOS: Final = (mqtt5.QoS.AT_MOST_ONCE, mqtt5.QoS.AT_LEAST_ONCE)
+
+
+@dataclass(slots=True)
+class _Out:
+    """One publish: waiting for a send slot, or sent and waiting for its PUBACK."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    content_type: str | None
+    on_ack: OnAck | None
+    packet_id: int = 0
+
+
+class _Wire(asyncio.Protocol):
+    def __init__(self, owner: Mqtt5Transport) -> None:
+        self.owner = owner
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer + data if self.buffer else data
+        view = memoryview(buffer)
+        offset, end = 0, len(buffer)
+        dispatch = self.owner._dispatch
+        try:
+            while offset < end:
+                try:
+                    packet, size = mqtt5.read(view[offset:])
+                except IndexError:  # an incomplete packet: wait for more bytes
+                    break
+                offset += size
+                dispatch(packet, self)
+        except Exception as exc:  # a malformed packet: MQTT says close the connection
+            log.error("closing the connection: cannot read a packet from the broker: %r", exc)
+            self.owner._abort(self)
+        finally:
+            view.release()
+        self.buffer = buffer[offset:]
+        self.owner._flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.owner._connection_lost(self, exc)
+
+
+class Mqtt5Transport:
+    """A persistent MQTT 5 session with one broker (see the module docstring for the rules)."""
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        on_message: Callable[[Inbound], None],
+        on_connection_change: Callable[[bool], None] | None = None,
+        will: Will | None = None,
+    ) -> None:
+        if settings.protocol != 5:
+            raise SettingsError("uns run needs MQTT 5 (reason codes, Receive Maximum)")
+        self.settings = settings
+        self._on_message = on_message
+        self._on_change = on_connection_change
+        self._will = will
+        self._ssl = ssl_context(settings)
+        self._receive_max = settings.receive_maximum
+        self._wire: _Wire | None = None
+        self._socket: asyncio.Transport | None = None
+        self._connack: asyncio.Future[mqtt5.ConnAckPacket] | None = None
+        self._connected = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._generation = 0
+        self._out: list[bytes] = []
+        self._flush_scheduled = False
+        # incoming: taken (in arrival order) and held back
+        self._inbound: deque[Inbound] = deque()
+        self._held: deque[mqtt5.PublishPacket] = deque()
+        self._acking = False
+        self._reading = True
+        self._intake_open = True
+        # outgoing
+        self._outbox: deque[_Out] = deque()
+        self._unacked: dict[int, _Out] = {}
+        self._send_quota = 0
+        self._next_id = 0
+        self._max_packet: int | None = None
+        self._filters: dict[str, int] = {}
+        self._subacks: dict[int, asyncio.Future[list[int]]] = {}
+        self._ping_due: float | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._keepalive: asyncio.Task[None] | None = None
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inbound) + len(self._held)
+
+    @property
+    def publishes_pending(self) -> int:
+        return len(self._unacked) + len(self._outbox)
+
+    @property
+    def max_packet_size(self) -> int | None:
+        return self._max_packet
+
+    @property
+    def reading(self) -> bool:
+        return self._reading
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._supervisor is None:
+            self._supervisor = asyncio.create_task(self._supervise(), name="uns.mqtt.session")
+
+    async def close(self) -> None:
+        """Stop reconnecting and send DISCONNECT (the Will is not published)."""
+        for task in (self._supervisor, self._keepalive):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._supervisor = self._keepalive = None
+        socket = self._socket
+        if socket is not None and not socket.is_closing():
+            self._flush()
+            socket.write(mqtt5.DisconnectPacket().write())
+            socket.close()
+        self._set_down()
+
+    def close_intake(self) -> None:
+        self._intake_open = False
+
+    async def _supervise(self) -> None:
+        s = self.settings
+        attempt = 0
+        while True:
+            try:
+                await self._connect_once()
+                attempt = 0
+                await self._lost.wait()
+            except (TransportError, OSError, TimeoutError) as exc:
+                log.warning("cannot connect to %s: %s", s.address, exc)
+            except Exception as exc:  # a bug here must not end the session for good
+                log.error("connecting to %s failed: %r", s.address, exc)
+            delay = backoff_delay(attempt, s.backoff_min_s, s.backoff_max_s)
+            attempt += 1
+            log.info("reconnecting to %s in %.2fs", s.address, delay)
+            await asyncio.sleep(delay)
+
+    async def _connect_once(self) -> None:
+        s = self.settings
+        loop = asyncio.get_running_loop()
+        self._lost.clear()
+        will = self._will
+        connect = mqtt5.ConnectPacket(
+            s.client_id,
+            username=s.username,
+            password=s.password.encode() if s.password is not None else None,
+            clean_start=s.clean_start,
+            keep_alive=s.keepalive_s,
+            session_expiry_interval=s.session_expiry_s,
+            receive_max=s.receive_maximum,
+            will=None
+            if will is None
+            else mqtt5.Will(
+                will.topic, payload=will.payload, qos=_QOS[will.qos], retain=will.retain
+            ),
+        )
+        async with asyncio.timeout(s.connect_timeout_s):
+            socket, wire = await loop.create_connection(
+                lambda: _Wire(self), s.host, s.port, ssl=self._ssl
+            )
+            self._socket, self._wire = socket, wire
+            self._connack = loop.create_future()
+            socket.write(connect.write())
+            try:
+                connack = await self._connack
+            except BaseException:
+                socket.abort()
+                raise
+        if int(connack.reason_code) >= 0x80:
+            socket.close()
+            raise TransportError(f"the broker refused the connection: {connack.reason_code!r}")
+        keep_alive = connack.server_keep_alive or s.keepalive_s
+        if keep_alive:
+            self._keepalive = asyncio.create_task(self._ping(keep_alive), name="uns.mqtt.ping")
+        if self._filters and not connack.session_present:
+            codes = await self._send_subscribe(list(self._filters.items()))
+            _log_refused(self._filters.keys(), codes)
+        log.info("connected to %s (session present: %s)", s.address, connack.session_present)
+        self._connected.set()
+        if self._on_change is not None:
+            self._on_change(True)
+
+    def _session_up(self, connack: mqtt5.ConnAckPacket) -> None:
+        """A new connection: what the broker allows, then the publishes it has not acked."""
+        self._generation += 1
+        self._ping_due = None
+        self._inbound.clear()
+        self._held.clear()
+        self._send_quota = connack.receive_max
+        self._max_packet = connack.max_packet_size
+        resend = list(self._unacked.values())
+        self._unacked.clear()
+        if connack.session_present:  # the broker holds these ids: same ids, DUP set
+            for out in resend:
+                self._send(out, duplicate=True)
+        else:
+            self._outbox.extendleft(reversed(resend))
+        self._drain_outbox()
+
+    def _connection_lost(self, wire: _Wire, exc: Exception | None) -> None:
+        if wire is not self._wire:
+            return
+        if self._connack is not None and not self._connack.done():
+            self._connack.set_exception(TransportError(f"connection closed: {exc!r}"))
+        was_up = self.connected
+        self._set_down()
+        if was_up:
+            log.warning("lost connection to %s: %s", self.settings.address, exc or "closed")
+        self._lost.set()
+
+    def _set_down(self) -> None:
+        self._wire, self._socket = None, None
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            self._keepalive = None
+        for future in self._subacks.values():
+            if not future.done():
+                future.set_exception(TransportError("connection lost before SUBACK"))
+        self._subacks.clear()
+        self._inbound.clear()  # unacknowledged: the broker redelivers them
+        self._held.clear()
+        self._reading = True
+        if self._connected.is_set():
+            self._connected.clear()
+            if self._on_change is not None:
+                self._on_change(False)
+
+    def _abort(self, wire: _Wire) -> None:
+        if wire is self._wire and self._socket is not None:
+            self._socket.abort()
+
+    async def _ping(self, keep_alive: int) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(keep_alive / 2)
+            now = loop.time()
+            if self._ping_due is not None and now > self._ping_due:
+                log.warning("no PINGRESP within %ds: dropping the connection", keep_alive)
+                if self._wire is not None:
+                    self._abort(self._wire)
+                return
+            if self._ping_due is None and self._socket is not None:
+                self._ping_due = now + keep_alive
+                self._write(_PINGREQ)
+
+    # -- subscriptions -----------------------------------------------------------------------
+
+    async def subscribe(self, filters: Sequence[tuple[str, int]]) -> list[int]:
+        items = [(str(f), int(q)) for f, q in filters]
+        if bad := [f for f, q in items if q not in (0, 1) or not f]:
+            raise TransportError(f"bad subscription (QoS must be 0 or 1): {bad}")
+        self._filters.update(items)
+        while True:
+            await self._connected.wait()
+            try:
+                codes = await self._send_subscribe(items)
+            except TransportError:
+                continue  # lost before the SUBACK: renewed on the next connection
+            _log_refused([f for f, _ in items], codes)
+            return codes
+
+    async def _send_subscribe(self, items: list[tuple[str, int]]) -> list[int]:
+        packet_id = self._new_id()
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._subacks[packet_id] = future
+        topic_filters = [mqtt5.TopicFilter(f, max_qos=_QOS[q]) for f, q in items]
+        self._write(mqtt5.SubscribePacket(packet_id, topic_filters).write())
+        try:
+            async with asyncio.timeout(self.settings.connect_timeout_s):
+                return await future
+        except TimeoutError:
+            raise TransportError("no SUBACK in time") from None
+        finally:
+            self._subacks.pop(packet_id, None)
+
+    # -- publishing --------------------------------------------------------------------------
+
+    def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        qos: int = 1,
+        retain: bool = False,
+        *,
+        content_type: str | None = None,
+        on_ack: OnAck | None = None,
+    ) -> None:
+        if qos not in (0, 1) or not topic or "+" in topic or "#" in topic:
+            raise TransportError(f"cannot publish to {topic!r} with QoS {qos}")
+        out = _Out(topic, payload, qos, retain, content_type, on_ack)
+        if self._outbox or self._socket is None or (qos and self._send_quota <= 0):
+            self._outbox.append(out)
+        else:
+            self._send(out)
+
+    def _send(self, out: _Out, duplicate: bool = False) -> None:
+        if out.qos and not duplicate:
+            out.packet_id = self._new_id()
+        packet = mqtt5.PublishPacket(
+            out.topic,
+            out.payload,
+            qos=_QOS[out.qos],
+            retain=out.retain,
+            packet_id=out.packet_id or None,
+            duplicate=duplicate,
+            content_type=out.content_type,
+        ).write()
+        if self._max_packet is not None and len(packet) > self._max_packet:
+            if out.on_ack is not None:
+                out.on_ack(PACKET_TOO_LARGE)  # never sent: the broker would disconnect us
+            return
+        self._write(packet)
+        if out.qos:
+            self._unacked[out.packet_id] = out
+            self._send_quota -= 1
+        elif out.on_ack is not None:
+            out.on_ack(0)
+
+    def _drain_outbox(self) -> None:
+        outbox = self._outbox
+        while outbox and self._socket is not None and (self._send_quota > 0 or not outbox[0].qos):
+            self._send(outbox.popleft())
+
+    def _new_id(self) -> int:
+        for _ in range(65535):
+            self._next_id = self._next_id % 65535 + 1
+            if self._next_id not in self._unacked and self._next_id not in self._subacks:
+                return self._next_id
+        raise TransportError("every packet id is in use")
+
+    def drop_pending(self) -> int:
+        """Forget publishes not yet acknowledged (at shutdown); their callbacks get 0x80."""
+        dropped = [*self._unacked.values(), *self._outbox]
+        self._unacked.clear()
+        self._outbox.clear()
+        for out in dropped:
+            if out.on_ack is not None:
+                out.on_ack(NOT_CONNECTED)
+        return len(dropped)
+
+    # -- incoming ----------------------------------------------------------------------------
+
+    def _dispatch(self, packet: mqtt5.Packet, wire: _Wire) -> None:
+        if wire is not self._wire:
+            return
+        if isinstance(packet, mqtt5.PublishPacket):
+            if int(packet.qos) == 0:
+                self._deliver(packet)
+            elif len(self._inbound) < self._receive_max and self._intake_open and not self._held:
+                self._take(packet)
+            else:
+                self._held.append(packet)
+                if len(self._held) >= self._receive_max and self._socket is not None:
+                    self._socket.pause_reading()  # backpressure: the broker stops sending
+                    self._reading = False
+        elif isinstance(packet, mqtt5.PubAckPacket):
+            out = self._unacked.pop(packet.packet_id, None)
+            if out is None:
+                return
+            self._send_quota += 1
+            if self._outbox:
+                self._drain_outbox()
+            if out.on_ack is not None:
+                out.on_ack(int(packet.reason_code))
+        elif isinstance(packet, mqtt5.SubAckPacket):
+            future = self._subacks.get(packet.packet_id)
+            if future is not None and not future.done():
+                future.set_result([int(code) for code in packet.reason_codes])
+        elif isinstance(packet, mqtt5.PingRespPacket):
+            self._ping_due = None
+        elif isinstance(packet, mqtt5.ConnAckPacket):
+            # At once: the broker's first PUBLISHes may follow in the same read.
+            if int(packet.reason_code) < 0x80:
+                self._session_up(packet)
+            if self._connack is not None and not self._connack.done():
+                self._connack.set_result(packet)
+        elif isinstance(packet, mqtt5.DisconnectPacket):
+            log.warning("the broker disconnected us: %r", packet.reason_code)
+        else:
+            log.warning("ignoring an unexpected %s from the broker", type(packet).__name__)
+
+    def _take(self, packet: mqtt5.PublishPacket) -> None:
+        message = self._deliver(packet)
+        if message is not None:
+            self._inbound.append(message)
+            if message.acked:  # acked while being delivered, before it was in the window
+                self.ack(message, force=True)
+
+    def _deliver(self, packet: mqtt5.PublishPacket) -> Inbound | None:
+        message = Inbound(
+            packet.topic,
+            packet.payload,
+            int(packet.qos),
+            packet.retain,
+            packet.duplicate,
+            packet.content_type,
+            packet.packet_id or 0,
+            self._generation,
+        )
+        try:
+            self._on_message(message)
+        except Exception:  # the service handles its own errors; this is a bug
+            log.exception("message handler failed on %r", packet.topic)
+            return None  # never acknowledged: redelivered on the next session
+        return message
+
+    def ack(self, message: Inbound, force: bool = False) -> None:
+        """Mark a taken message done; PUBACKs leave for the done prefix of the arrival order."""
+        if not message.packet_id or message.connection != self._generation:
+            return  # QoS 0, or from a connection that is gone (the broker redelivers it)
+        if message.acked and not force:
+            return
+        message.acked = True
+        if self._acking:
+            return  # the loop below is already running further up the stack
+        self._acking = True
+        try:
+            inbound, held = self._inbound, self._held
+            while True:
+                while inbound and inbound[0].acked:
+                    self._write(_PUBACK + inbound.popleft().packet_id.to_bytes(2, "big"))
+                if not held or len(inbound) >= self._receive_max or not self._intake_open:
+                    break
+                self._take(held.popleft())
+        finally:
+            self._acking = False
+        if not self._reading and len(held) < self._receive_max and self._socket is not None:
+            self._socket.resume_reading()
+            self._reading = True
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        """Packets written in one event-loop pass leave in one send, in order."""
+        self._out.append(data)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._out:
+            return
+        data = b"".join(self._out) if len(self._out) > 1 else self._out[0]
+        self._out = []
+        socket = self._socket
+        if socket is not None and not socket.is_closing():
+            socket.write(data)
+
+
+def _log_refused(filters: Iterable[str], codes: list[int]) -> None:
+    if refused := [f for f, code in zip(filters, codes, strict=False) if code >= 0x80]:
+        log.error("the broker refused the subscription to %s", ", ".join(refused))
