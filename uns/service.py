@@ -40,6 +40,8 @@ from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json"
+NOT_AUTHORIZED = 0x87
+REFUSED_TOPIC_TTL_S = 60.0
 
 
 @dataclass
@@ -122,7 +124,13 @@ class Service:
         self._stopping = False
         self._connection = 0  # bumped on every loss: older pending messages cannot be acked
         self._open = 0  # messages taken on this connection and not settled
-        self._stuck: set[_Pending] = set()  # their dead letter was refused
+        # Raised by a refused dead letter, lowered by the next accepted one: until then the
+        # refused messages stay unacknowledged and /readyz fails.
+        self._deadletters_blocked = False
+        # Governed topics the broker refused (not authorized): later outputs to them become
+        # dead letters without being tried, since mosquitto 2.0 drops the connection after
+        # refusing a QoS 1 publish and a retry per redelivery would never get further.
+        self._refused_topics: dict[str, float] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self.subscribed = asyncio.Event()  # set once the first subscription is acknowledged
@@ -133,7 +141,7 @@ class Service:
         self.stats.gauges["uns_publishes_pending"] = lambda: float(
             self.transport.publishes_pending if self.transport else 0
         )
-        self.stats.gauges["uns_messages_stuck"] = lambda: float(len(self._stuck))
+        self.stats.gauges["uns_deadletters_blocked"] = lambda: float(self._deadletters_blocked)
 
     # -- model -------------------------------------------------------------------------
 
@@ -197,8 +205,8 @@ class Service:
             return False, "not connected to the broker"
         if not self.subscribed.is_set():
             return False, "not subscribed yet"
-        if self._stuck:
-            return False, f"{len(self._stuck)} message(s) stuck: their dead letter was refused"
+        if self._deadletters_blocked:
+            return False, "the broker refuses dead letters: messages stay unacknowledged"
         return True, "ready"
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -263,6 +271,12 @@ class Service:
                 unacked,
             )
             return DrainReport(False, self._open)
+        if self._deadletters_blocked:
+            log.error(
+                "stopping while the broker refuses dead letters: their raw messages "
+                "stay unacknowledged (the broker redelivers them)"
+            )
+            return DrainReport(False, 1)
         log.info("drained: every message taken in was published and acknowledged")
         return DrainReport(True, 0)
 
@@ -271,7 +285,6 @@ class Service:
         if not up:  # what was taken on the old connection is redelivered by the broker
             self._connection += 1
             self._open = 0
-            self._stuck.clear()
             self._idle.set()
 
     # -- per message ---------------------------------------------------------------------
@@ -310,10 +323,15 @@ class Service:
             self._spool(payload)
             if not fits(out.topic, payload, self._limit()):
                 payload = self._bounded(payload, pending)
-        elif out.kind == "enriched" and not fits(out.topic, payload, self._limit()):
-            detail = f"{out.topic}: {len(payload)} bytes exceed the publish limit"
-            self._refused(pending, out.topic, "output_too_large", detail)
-            return
+        elif out.kind == "enriched":
+            if not fits(out.topic, payload, self._limit()):
+                detail = f"{out.topic}: {len(payload)} bytes exceed the publish limit"
+                self._refused(pending, out.topic, "output_too_large", detail)
+                return
+            if self._refused_topics and self._known_refused(out.topic):
+                detail = f"{out.topic}: the broker refused it (reason code 0x87)"
+                self._refused(pending, out.topic, "publish_refused", detail)
+                return
         self._publish(out, payload, pending)
 
     def _publish(self, out: Outgoing, payload: bytes, pending: _Pending | None) -> None:
@@ -323,6 +341,8 @@ class Service:
         def on_ack(code: int) -> None:
             if code < REFUSED:
                 self.stats.published[kind] = self.stats.published.get(kind, 0) + 1
+                if kind == "deadletter":
+                    self._deadletters_blocked = False
                 if pending is not None:
                     pending.left -= 1
                     if pending.left == 0:
@@ -333,12 +353,14 @@ class Service:
                 self._warn.warning("refused", "the broker refused %r (0x%02x)", out.topic, code)
             elif kind != "deadletter":
                 detail = f"{out.topic}: the broker refused it (reason code 0x{code:02x})"
+                if code == NOT_AUTHORIZED:
+                    self._refused_topics[out.topic] = time.monotonic() + REFUSED_TOPIC_TTL_S
                 self._refused(pending, out.topic, "publish_refused", detail)
             elif code == PACKET_TOO_LARGE and b'"payload_sha256"' not in payload:
                 self._publish(out, self._bounded(payload, pending), pending)
             else:
                 self.stats.deadletters_refused += 1
-                self._stuck.add(pending)
+                self._deadletters_blocked = True
                 log_key = f"deadletter-refused-{code}"
                 self._warn.warning(
                     log_key,
@@ -367,6 +389,15 @@ class Service:
         message_id = MessageIds(msg.topic, msg.payload).id(f"{reason}:{topic}")
         payload = with_id(out.payload, message_id)
         self._send(out, payload, pending)
+
+    def _known_refused(self, topic: str) -> bool:
+        until = self._refused_topics.get(topic)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self._refused_topics[topic]  # the ACL may have changed: try again
+            return False
+        return True
 
     def _bounded(self, payload: bytes, pending: _Pending) -> bytes:
         return bounded_dead_letter(

@@ -115,6 +115,7 @@ class Mqtt5Transport:
         self._held: deque[mqtt5.PublishPacket] = deque()
         self._acking = False
         self._reading = True
+        self._warned_over_limit = False
         self._intake_open = True
         # outgoing
         self._outbox: deque[_Out] = deque()
@@ -308,13 +309,13 @@ class Mqtt5Transport:
         items = [(str(f), int(q)) for f, q in filters]
         if bad := [f for f, q in items if q not in (0, 1) or not f]:
             raise TransportError(f"bad subscription (QoS must be 0 or 1): {bad}")
-        self._filters.update(items)
         while True:
             await self._connected.wait()
             try:
                 codes = await self._send_subscribe(items)
             except TransportError:
-                continue  # lost before the SUBACK: renewed on the next connection
+                continue  # lost before the SUBACK: sent again on the next connection
+            self._filters.update(items)  # renewed from now on when a session is lost
             _log_refused([f for f, _ in items], codes)
             return codes
 
@@ -372,6 +373,8 @@ class Mqtt5Transport:
         if out.qos:
             self._unacked[out.packet_id] = out
             self._send_quota -= 1
+            if not self._reading:
+                self._set_reading(True)  # its PUBACK must be read
         elif out.on_ack is not None:
             out.on_ack(0)
 
@@ -409,9 +412,8 @@ class Mqtt5Transport:
                 self._take(packet)
             else:
                 self._held.append(packet)
-                if len(self._held) >= self._receive_max and self._socket is not None:
-                    self._socket.pause_reading()  # backpressure: the broker stops sending
-                    self._reading = False
+                if len(self._held) >= self._receive_max:
+                    self._over_limit()
         elif isinstance(packet, mqtt5.PubAckPacket):
             out = self._unacked.pop(packet.packet_id, None)
             if out is None:
@@ -483,9 +485,26 @@ class Mqtt5Transport:
                 self._take(held.popleft())
         finally:
             self._acking = False
-        if not self._reading and len(held) < self._receive_max and self._socket is not None:
-            self._socket.resume_reading()
-            self._reading = True
+        if not self._reading and len(held) < self._receive_max:
+            self._set_reading(True)
+
+    def _over_limit(self) -> None:
+        """More than a window held back: the broker is past our Receive Maximum. Stop reading,
+        unless a PUBACK we wait for may be behind them in the stream (then stopping would wait
+        forever); mosquitto with `max_inflight_messages 0` does this (docs/operations.md)."""
+        if not self._warned_over_limit:
+            self._warned_over_limit = True
+            log.warning(
+                "the broker sends more than our Receive Maximum (%d) unacknowledged",
+                self._receive_max,
+            )
+        if self._reading and not self._unacked:
+            self._set_reading(False)
+
+    def _set_reading(self, on: bool) -> None:
+        if self._socket is not None:
+            (self._socket.resume_reading if on else self._socket.pause_reading)()
+            self._reading = on
 
     # -- writing -----------------------------------------------------------------------------
 
