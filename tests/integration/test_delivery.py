@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 
 from tests.integration.delivery_kit import (
     MACHINES,
+    counts_binding,
     endpoint,
     fast_settings,
     governed,
@@ -220,3 +223,100 @@ async def test_an_output_over_the_brokers_packet_limit_is_a_bounded_dead_letter(
     spooled = orjson.loads(spool.read_bytes().splitlines()[0])
     assert spooled["payload_encoding"] == "base64"  # the spool keeps the whole payload
     assert spooled["id"] == dead[0]["id"]
+
+
+def _edge_binding() -> str:
+    return """  - name: edge
+    format: sparkplug
+    topic: "spBv1.0/{group}/{node}/{device}"
+    id: "{raw_tag}"
+    equipment: "s1/a1/l1/{device}"
+    tag: "{raw_tag}"
+"""
+
+
+async def test_a_broker_outage_with_a_rebirth_owed_and_a_reload_waits_instead_of_exiting(
+    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+) -> None:
+    from uns.config.loader import load_model
+
+    # The issue's scenario is 30 s away; the behaviour is the same for any length longer than
+    # the reconnect backoff, so CI uses a few seconds (UNS_TEST_OUTAGE_S=30 for the full one).
+    outage_s = float(os.environ.get("UNS_TEST_OUTAGE_S", "3"))
+    broker = brokers(*UNBOUNDED, persistence=True)
+    token = secrets.token_hex(4)
+    prefix, enterprise, group = f"t{token}", f"e{token}", f"g{token}"
+    models = seq_model(tmp_path / "models", prefix, enterprise, _edge_binding())
+    reloaded = seq_model(
+        tmp_path / "reloaded", prefix, enterprise, _edge_binding() + counts_binding(prefix)
+    )
+    settings = service_settings(
+        models,
+        broker.port,
+        f"uns-{enterprise}",
+        broker={"backoff_max_s": 0.5},
+        sparkplug={"active": True, "rebirth_min_interval_ms": 1500},  # owed during the outage
+    )
+    ddata = _spb(5, _metric(None, DataType.Int32, 1, alias=1))
+    ncmd = f"spBv1.0/{group}/NCMD/edge"
+    async with (
+        sink_on(broker.port, [ncmd, f"{enterprise}/#"]) as sink,
+        serving(settings) as service,
+        endpoint(fast_settings(broker.port, f"edge-{enterprise}")) as edge,
+    ):
+        # Data from a node we never saw born: a rebirth request now, a second one owed.
+        await publish_all(edge, [(f"spBv1.0/{group}/DDATA/edge/m01", ddata)] * 2)
+        await sink.wait_for(1, ncmd)
+        broker.stop()
+        async with asyncio.timeout(10):
+            await service.lost.wait()
+        reload = asyncio.create_task(service.use_model(load_model(reloaded)))
+        await asyncio.sleep(outage_s)  # the outage itself, not waiting for an outcome
+        assert not reload.done()  # waits for the connection to subscribe
+        broker.start()
+        await asyncio.wait_for(reload, 20)
+        # The owed rebirth goes out once connected again (QoS 0: counted when written to the
+        # new connection; the sink may not be subscribed again yet to see it).
+        async with asyncio.timeout(10):
+            while service.stats.published.get("command", 0) < 2:  # noqa: ASYNC110 (a counter)
+                await asyncio.sleep(0.02)
+        await publish_all(edge, [(f"{prefix}/raw/count/m03", b"7")])
+        got = await sink.wait_for(1, governed(enterprise, 3, "count"))
+    assert values(got) == [7]
+    assert service.stats.counters.sparkplug_rebirths >= 2
+
+
+async def test_sigterm_with_a_backlog_logs_one_summary_line(
+    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+) -> None:
+    from tests.integration.harness import FreezableProxy, UnsProcess, write_settings
+    from uns.runner import EXIT_DRAIN_CUT
+
+    broker = brokers(*UNBOUNDED)
+    prefix, enterprise, models = _names(tmp_path)
+    backlog = 3000
+    async with FreezableProxy(broker.port) as proxy:
+        config = write_settings(
+            tmp_path / "uns.json", models, proxy.port, f"uns-{enterprise}", drain_timeout_s=0.5
+        )
+        service = await UnsProcess(config).start()
+        try:
+            await service.wait_log(r"subscribed to ")
+            proxy.freeze()  # no output of the service reaches the broker any more
+            async with endpoint(fast_settings(broker.port, f"pub-{enterprise}")) as publisher:
+                raw = [(f"{prefix}/raw/seq/m01", b"s%d" % i) for i in range(backlog)]
+                await publish_all(publisher, raw)
+            async with asyncio.timeout(10):
+                while proxy.held_publishes < 10:  # the service is working on the backlog
+                    proxy.held.clear()
+                    await proxy.held.wait()
+            before = len(service.lines)
+            service.send(signal.SIGTERM)
+            assert await service.wait() == EXIT_DRAIN_CUT, service.log()
+        finally:
+            await service.kill()
+    after = service.lines[before:]
+    summaries = [line for line in after if "drain deadline" in line]
+    assert len(summaries) == 1, after
+    assert not [line for line in after if "Traceback" in line]
+    assert len(after) <= 5, after  # the signal, the summary, nothing per message
