@@ -58,7 +58,7 @@ class Session:
     def __init__(self, receive_maximum: int = 4, **connack: Any) -> None:
         settings = BrokerSettings(client_id="t", receive_maximum=receive_maximum)
         self.taken: list[Inbound] = []
-        self.transport = Mqtt5Transport(settings, self.taken.append)
+        self.transport = Mqtt5Transport(settings, self.taken.append, held_windows=1)
         self.socket = FakeSocket()
         self.wire = _Wire(self.transport)
         self.transport._socket, self.transport._wire = self.socket, self.wire  # type: ignore[assignment]
@@ -163,3 +163,19 @@ async def test_unacknowledged_publishes_are_sent_again_with_dup_when_the_session
 async def test_service_needs_mqtt_5() -> None:
     with pytest.raises(Exception, match="MQTT 5"):
         Mqtt5Transport(BrokerSettings(client_id="t", protocol=4), print)
+
+
+async def test_over_the_limit_while_a_puback_is_due_it_drops_and_reconnects_instead() -> None:
+    s = Session(receive_maximum=2)
+    s.transport.publish("uns/a", b"{}")  # its PUBACK may be behind the flood in the stream
+    s.feed(*(publish(i) for i in range(1, 8)))
+    assert s.socket.reading  # stopping now could wait forever for that PUBACK
+    assert s.transport.discarded == 3  # 1-2 taken, 3-4 held, the rest dropped unacknowledged
+    for _ in range(2):  # acknowledging the window takes the held ones into it
+        for message in list(s.taken):
+            s.transport.ack(message)
+    assert [m.packet_id for m in s.taken] == [1, 2, 3, 4]
+    sent = await s.written()
+    assert [p.packet_id for p in sent if isinstance(p, mqtt5.PubAckPacket)] == [1, 2, 3, 4]
+    assert isinstance(sent[-1], mqtt5.DisconnectPacket)  # the broker sends 5-7 again
+    assert s.socket.closed

@@ -93,6 +93,7 @@ class Mqtt5Transport:
         on_message: Callable[[Inbound], None],
         on_connection_change: Callable[[bool], None] | None = None,
         will: Will | None = None,
+        held_windows: int = 8,
     ) -> None:
         if settings.protocol != 5:
             raise SettingsError("uns run needs MQTT 5 (reason codes, Receive Maximum)")
@@ -102,6 +103,9 @@ class Mqtt5Transport:
         self._will = will
         self._ssl = ssl_context(settings)
         self._receive_max = settings.receive_maximum
+        # Held back past the window before reading stops or PUBLISHes are dropped: room for a
+        # broker over its limit (a few MB), fewer reconnects to get dropped ones again.
+        self._held_max = held_windows * settings.receive_maximum
         self._wire: _Wire | None = None
         self._socket: asyncio.Transport | None = None
         self._connack: asyncio.Future[mqtt5.ConnAckPacket] | None = None
@@ -116,6 +120,10 @@ class Mqtt5Transport:
         self._acking = False
         self._reading = True
         self._warned_over_limit = False
+        self._discarding = False  # past two windows: PUBLISHes dropped until a reconnect
+        self._recycle_now = False
+        self._recycled = False
+        self.discarded = 0
         self._intake_open = True
         # outgoing
         self._outbox: deque[_Out] = deque()
@@ -192,7 +200,11 @@ class Mqtt5Transport:
                 log.error("connecting to %s failed: %r", s.address, exc)
             delay = backoff_delay(attempt, s.backoff_min_s, s.backoff_max_s)
             attempt += 1
-            log.info("reconnecting to %s in %.2fs", s.address, delay)
+            self._recycled = self._recycle_now
+            if self._recycle_now:  # our own reconnect after dropping messages: no wait
+                self._recycle_now, attempt, delay = False, 0, 0.0
+            else:
+                log.info("reconnecting to %s in %.2fs", s.address, delay)
             await asyncio.sleep(delay)
 
     async def _connect_once(self) -> None:
@@ -235,7 +247,12 @@ class Mqtt5Transport:
         if self._filters and not connack.session_present:
             codes = await self._send_subscribe(list(self._filters.items()))
             _log_refused(self._filters.keys(), codes)
-        log.info("connected to %s (session present: %s)", s.address, connack.session_present)
+        log.log(
+            logging.DEBUG if self._recycled else logging.INFO,
+            "connected to %s (session present: %s)",
+            s.address,
+            connack.session_present,
+        )
         self._connected.set()
         if self._on_change is not None:
             self._on_change(True)
@@ -243,6 +260,7 @@ class Mqtt5Transport:
     def _session_up(self, connack: mqtt5.ConnAckPacket) -> None:
         """A new connection: what the broker allows, then the publishes it has not acked."""
         self._generation += 1
+        self._discarding = False
         self._ping_due = None
         self._inbound.clear()
         self._held.clear()
@@ -264,7 +282,7 @@ class Mqtt5Transport:
             self._connack.set_exception(TransportError(f"connection closed: {exc!r}"))
         was_up = self.connected
         self._set_down()
-        if was_up:
+        if was_up and not self._recycle_now:
             log.warning("lost connection to %s: %s", self.settings.address, exc or "closed")
         self._lost.set()
 
@@ -408,11 +426,13 @@ class Mqtt5Transport:
         if isinstance(packet, mqtt5.PublishPacket):
             if int(packet.qos) == 0:
                 self._deliver(packet)
+            elif self._discarding:
+                self.discarded += 1  # unacknowledged: the broker sends it again on resume
             elif len(self._inbound) < self._receive_max and self._intake_open and not self._held:
                 self._take(packet)
             else:
                 self._held.append(packet)
-                if len(self._held) >= self._receive_max:
+                if len(self._held) >= self._held_max:
                     self._over_limit()
         elif isinstance(packet, mqtt5.PubAckPacket):
             out = self._unacked.pop(packet.packet_id, None)
@@ -485,13 +505,25 @@ class Mqtt5Transport:
                 self._take(held.popleft())
         finally:
             self._acking = False
-        if not self._reading and len(held) < self._receive_max:
+        if not self._reading and len(held) < self._held_max:
             self._set_reading(True)
+        if self._discarding and not inbound and not held and self._intake_open:
+            self._recycle()
+
+    def _recycle(self) -> None:
+        """Every message taken is acknowledged: reconnect at once to get the dropped ones."""
+        self._discarding = False
+        self._recycle_now = True
+        if self._socket is not None:
+            self._write(mqtt5.DisconnectPacket().write())
+            self._flush()
+            self._socket.close()
 
     def _over_limit(self) -> None:
-        """More than a window held back: the broker is past our Receive Maximum. Stop reading,
-        unless a PUBACK we wait for may be behind them in the stream (then stopping would wait
-        forever); mosquitto with `max_inflight_messages 0` does this (docs/operations.md)."""
+        """More than a window held back: the broker is past our Receive Maximum (mosquitto 2.0
+        does this when a session with a backlog resumes). Stop reading if nothing we wait for
+        can be behind them in the stream; else drop further PUBLISHes unacknowledged, finish
+        the window and reconnect, and the broker sends them again (docs/operations.md)."""
         if not self._warned_over_limit:
             self._warned_over_limit = True
             log.warning(
@@ -500,6 +532,8 @@ class Mqtt5Transport:
             )
         if self._reading and not self._unacked:
             self._set_reading(False)
+        else:
+            self._discarding = True
 
     def _set_reading(self, on: bool) -> None:
         if self._socket is not None:
