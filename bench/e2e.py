@@ -2,7 +2,7 @@
 
 Scenarios, all in one run so their ratios are comparable on a noisy shared machine:
 
-- `relay`: the reference, a pass-through relay on the same MQTT client (`uns.io.mqtt`);
+- `relay`: the reference, a plain pass-through relay on gmqtt that acks at once (issue 11);
 - `uns-<N>`: the real service (`python -m uns run`) with N bindings, at full speed (QoS 1);
 - `latency-<rate>`: the service with 100 bindings at a steady rate, p50/p99 end to end.
 
@@ -52,8 +52,9 @@ def raw_payload(value: int, ts_ms: int) -> bytes:
 
 
 def value_of(enriched: bytes) -> int:
-    """The integer `value` at the start of an enriched payload: `{"value":123,...`."""
-    return int(enriched[9 : enriched.index(b",", 9)])
+    """The integer `value` of an enriched payload: `{"id":"...","value":123,...`."""
+    at = enriched.index(b'"value":') + 8
+    return int(enriched[at : enriched.index(b",", at)])
 
 
 # -- the model ----------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ async def throughput(name: str, args: argparse.Namespace, mosquitto: str) -> dic
             load_s = 0.0
             if name == "relay":  # the relay benchmark's own roles and payloads
                 relay = [sys.executable, tr.SELF]
-                worker = await children.spawn(*relay, "--role", "relay", "--client", "uns", *base)
+                worker = await children.spawn(*relay, "--role", "relay", "--client", "gmqtt", *base)
                 await children.read_json(worker, 30)
                 sink = await children.spawn(
                     *relay, "--role", "sink", "--filter", tr.OUT + "#", *base
@@ -390,9 +391,17 @@ async def parent_main(args: argparse.Namespace) -> int:
     env["load_avg_at_start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     by = {r["scenario"]: r for r in results}
     relay = by["relay"]["msg_per_s"] or 1
+    relay_cpu = by["relay"]["msg_per_cpu_s"] or 1
     summary = {
         f"{k}_vs_relay": round(by[k]["msg_per_s"] / relay, 2) for k in by if k.startswith("uns-")
     }
+    summary.update(
+        {
+            f"{k}_per_cpu_vs_relay": round(by[k]["msg_per_cpu_s"] / relay_cpu, 2)
+            for k in by
+            if k.startswith("uns-")
+        }
+    )
     counts = [k for k in by if k.startswith("uns-")]
     if len(counts) >= 2:
         first, last = by[counts[0]]["msg_per_s"], by[counts[-1]]["msg_per_s"]

@@ -49,6 +49,8 @@ VARIANTS = (
     "gmqttdeferred",
     "uns",
     "uns-uvloop",
+    "mqtt5",
+    "mqtt5-uvloop",
     "aiomqtt",
     "paho",
 )
@@ -273,6 +275,33 @@ async def relay_uns(port: int, stop: asyncio.Event) -> None:
     await client.disconnect()
 
 
+async def relay_mqtt5(port: int, stop: asyncio.Event) -> None:
+    """uns.io.client (the service's transport, over the `mqtt5` codec): each incoming message
+    acked, in arrival order, once its republish is acked; no task per message."""
+    sys.path.insert(0, str(ROOT))
+    from uns.config.broker import BrokerSettings
+    from uns.io.client import Mqtt5Transport
+    from uns.io.transport import Inbound
+
+    cut = len(RAW)
+
+    def take(msg: Inbound) -> None:
+        transport.publish(
+            OUT + msg.topic[cut:], msg.payload, 1, on_ack=lambda _code: transport.ack(msg)
+        )
+
+    settings = BrokerSettings(
+        port=port, client_id=f"relay-{os.getpid()}", receive_maximum=2000, clean_start=True
+    )
+    transport = Mqtt5Transport(settings, take)
+    transport.start()
+    await transport.wait_connected()
+    await transport.subscribe([(RAW + "#", 1)])
+    emit(ready=True)
+    await stop.wait()
+    await transport.close()
+
+
 async def relay_aiomqtt(port: int, stop: asyncio.Event) -> None:
     """aiomqtt's documented shape: one receiver, a pool of workers that await publish()."""
     import aiomqtt
@@ -354,6 +383,7 @@ def child_main(args: argparse.Namespace) -> None:
             "gmqtt": relay_gmqtt,
             "gmqttdeferred": relay_gmqtt_deferred,
             "uns": relay_uns,
+            "mqtt5": relay_mqtt5,
             "aiomqtt": relay_aiomqtt,
         }[args.client]
 
@@ -560,7 +590,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # Internal: how the parent starts its children.
     p.add_argument("--role", choices=("parent", "publisher", "relay", "sink"), default="parent")
     p.add_argument(
-        "--client", choices=("gmqtt", "gmqttdeferred", "uns", "aiomqtt", "paho"), default="gmqtt"
+        "--client",
+        choices=("gmqtt", "gmqttdeferred", "uns", "mqtt5", "aiomqtt", "paho"),
+        default="gmqtt",
     )
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--filter", default=OUT + "#")

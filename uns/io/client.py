@@ -4,17 +4,15 @@ Why hand-written session logic (docs/decisions.md, "Transport"): no Python clien
 in-order PUBACKs, PUBACK reason codes, a hard Receive Maximum and no task per message together.
 The codec (Rust, sans-IO) parses and builds packets; this module keeps the session rules:
 
-- Incoming QoS 1: handed to `on_message` in arrival order; PUBACKs leave in that order, a
-  message's only once it and every earlier one are `ack()`ed. At most our Receive Maximum are
-  taken unacknowledged; more (a broker over the limit, or intake closed) are held back, and
-  past a second Receive Maximum the socket is no longer read.
+- Incoming QoS 1: handed to `on_message` in arrival order; the window (`uns.io.window`) sends
+  the PUBACKs in that order and bounds what is taken by our Receive Maximum.
 - Outgoing QoS 1: at most the broker's Receive Maximum unacknowledged; the rest wait in order.
   The PUBACK reason code goes to the publish's callback. A packet over the broker's Maximum
   Packet Size is never sent: its callback gets 0x95 at once.
-- Session: clean_start false with a session expiry; after a reconnect that resumed the
-  session the unacknowledged publishes are sent again with DUP, otherwise as new packets, and
-  the subscriptions are renewed. Keep-alive: PINGREQ every half interval, the connection is
-  dropped when a PINGRESP is a whole interval late. One reconnect loop, jittered backoff.
+- Session: only the first connection may start clean; a resumed session gets our
+  unacknowledged publishes again with DUP, a lost one gets them as new packets and the
+  subscriptions renewed. Keep-alive: PINGREQ every half interval; the connection is dropped
+  when a PINGRESP is a whole interval late. One reconnect loop with jittered backoff.
 """
 
 from __future__ import annotations
@@ -32,11 +30,11 @@ import mqtt5
 from uns.config.broker import BrokerSettings
 from uns.errors import SettingsError, TransportError
 from uns.io.connection import backoff_delay, ssl_context
-from uns.io.transport import NOT_CONNECTED, PACKET_TOO_LARGE, Inbound, OnAck, Will
+from uns.io.transport import PACKET_TOO_LARGE, Inbound, OnAck, Will
+from uns.io.window import InboundWindow
 
 log = logging.getLogger(__name__)
 
-_PUBACK: Final = b"\x40\x02"  # PUBACK, remaining length 2: packet id only, reason 0 (MQTT 5)
 _PINGREQ: Final = mqtt5.PingReqPacket().write()
 _QOS: Final = (mqtt5.QoS.AT_MOST_ONCE, mqtt5.QoS.AT_LEAST_ONCE)
 
@@ -102,29 +100,27 @@ class Mqtt5Transport:
         self._on_change = on_connection_change
         self._will = will
         self._ssl = ssl_context(settings)
-        self._receive_max = settings.receive_maximum
         # Held back past the window before reading stops or PUBLISHes are dropped: room for a
         # broker over its limit (a few MB), fewer reconnects to get dropped ones again.
-        self._held_max = held_windows * settings.receive_maximum
+        self._window = InboundWindow(
+            settings.receive_maximum,
+            held_windows * settings.receive_maximum,
+            deliver=self._deliver,
+            write=self._write,
+            set_reading=self._set_reading,
+            may_stop_reading=lambda: not self._unacked,
+            renew=self._renew if settings.session_expiry_s > 0 else None,
+        )
         self._wire: _Wire | None = None
         self._socket: asyncio.Transport | None = None
         self._connack: asyncio.Future[mqtt5.ConnAckPacket] | None = None
         self._connected = asyncio.Event()
         self._lost = asyncio.Event()
-        self._generation = 0
         self._out: list[bytes] = []
         self._flush_scheduled = False
-        # incoming: taken (in arrival order) and held back
-        self._inbound: deque[Inbound] = deque()
-        self._held: deque[mqtt5.PublishPacket] = deque()
-        self._acking = False
-        self._reading = True
-        self._warned_over_limit = False
-        self._discarding = False  # past two windows: PUBLISHes dropped until a reconnect
-        self._recycle_now = False
-        self._recycled = False
-        self.discarded = 0
-        self._intake_open = True
+        self._renewing = False  # our own reconnect, to get dropped messages again
+        self._renewed = False
+        self._resumable = False  # a session of ours exists at the broker
         # outgoing
         self._outbox: deque[_Out] = deque()
         self._unacked: dict[int, _Out] = {}
@@ -145,7 +141,7 @@ class Mqtt5Transport:
 
     @property
     def in_flight(self) -> int:
-        return len(self._inbound) + len(self._held)
+        return len(self._window)
 
     @property
     def publishes_pending(self) -> int:
@@ -156,8 +152,9 @@ class Mqtt5Transport:
         return self._max_packet
 
     @property
-    def reading(self) -> bool:
-        return self._reading
+    def dropped(self) -> int:
+        """PUBLISHes dropped unacknowledged past the window (the session sends them again)."""
+        return self._window.dropped
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
@@ -184,7 +181,7 @@ class Mqtt5Transport:
         self._set_down()
 
     def close_intake(self) -> None:
-        self._intake_open = False
+        self._window.intake_open = False
 
     async def _supervise(self) -> None:
         s = self.settings
@@ -200,9 +197,9 @@ class Mqtt5Transport:
                 log.error("connecting to %s failed: %r", s.address, exc)
             delay = backoff_delay(attempt, s.backoff_min_s, s.backoff_max_s)
             attempt += 1
-            self._recycled = self._recycle_now
-            if self._recycle_now:  # our own reconnect after dropping messages: no wait
-                self._recycle_now, attempt, delay = False, 0, 0.0
+            self._renewed = self._renewing
+            if self._renewing:  # our own reconnect after dropping messages: no wait
+                self._renewing, attempt, delay = False, 0, 0.0
             else:
                 log.info("reconnecting to %s in %.2fs", s.address, delay)
             await asyncio.sleep(delay)
@@ -216,7 +213,9 @@ class Mqtt5Transport:
             s.client_id,
             username=s.username,
             password=s.password.encode() if s.password is not None else None,
-            clean_start=s.clean_start,
+            # Only the first connection may start clean: later ones resume our own session
+            # (it lives on for session_expiry_s), so nothing taken but unacknowledged is lost.
+            clean_start=s.clean_start and not self._resumable,
             keep_alive=s.keepalive_s,
             session_expiry_interval=s.session_expiry_s,
             receive_max=s.receive_maximum,
@@ -248,7 +247,7 @@ class Mqtt5Transport:
             codes = await self._send_subscribe(list(self._filters.items()))
             _log_refused(self._filters.keys(), codes)
         log.log(
-            logging.DEBUG if self._recycled else logging.INFO,
+            logging.DEBUG if self._renewed else logging.INFO,
             "connected to %s (session present: %s)",
             s.address,
             connack.session_present,
@@ -259,11 +258,9 @@ class Mqtt5Transport:
 
     def _session_up(self, connack: mqtt5.ConnAckPacket) -> None:
         """A new connection: what the broker allows, then the publishes it has not acked."""
-        self._generation += 1
-        self._discarding = False
+        self._window.reset()
+        self._resumable = self.settings.session_expiry_s > 0
         self._ping_due = None
-        self._inbound.clear()
-        self._held.clear()
         self._send_quota = connack.receive_max
         self._max_packet = connack.max_packet_size
         resend = list(self._unacked.values())
@@ -282,7 +279,7 @@ class Mqtt5Transport:
             self._connack.set_exception(TransportError(f"connection closed: {exc!r}"))
         was_up = self.connected
         self._set_down()
-        if was_up and not self._recycle_now:
+        if was_up and not self._renewing:
             log.warning("lost connection to %s: %s", self.settings.address, exc or "closed")
         self._lost.set()
 
@@ -295,9 +292,7 @@ class Mqtt5Transport:
             if not future.done():
                 future.set_exception(TransportError("connection lost before SUBACK"))
         self._subacks.clear()
-        self._inbound.clear()  # unacknowledged: the broker redelivers them
-        self._held.clear()
-        self._reading = True
+        self._window.reset()  # unacknowledged: the broker redelivers them
         if self._connected.is_set():
             self._connected.clear()
             if self._on_change is not None:
@@ -391,8 +386,9 @@ class Mqtt5Transport:
         if out.qos:
             self._unacked[out.packet_id] = out
             self._send_quota -= 1
-            if not self._reading:
-                self._set_reading(True)  # its PUBACK must be read
+            if not self._window.reading:  # its PUBACK must be read
+                self._window.reading = True
+                self._set_reading(True)
         elif out.on_ack is not None:
             out.on_ack(0)
 
@@ -408,16 +404,6 @@ class Mqtt5Transport:
                 return self._next_id
         raise TransportError("every packet id is in use")
 
-    def drop_pending(self) -> int:
-        """Forget publishes not yet acknowledged (at shutdown); their callbacks get 0x80."""
-        dropped = [*self._unacked.values(), *self._outbox]
-        self._unacked.clear()
-        self._outbox.clear()
-        for out in dropped:
-            if out.on_ack is not None:
-                out.on_ack(NOT_CONNECTED)
-        return len(dropped)
-
     # -- incoming ----------------------------------------------------------------------------
 
     def _dispatch(self, packet: mqtt5.Packet, wire: _Wire) -> None:
@@ -426,14 +412,8 @@ class Mqtt5Transport:
         if isinstance(packet, mqtt5.PublishPacket):
             if int(packet.qos) == 0:
                 self._deliver(packet)
-            elif self._discarding:
-                self.discarded += 1  # unacknowledged: the broker sends it again on resume
-            elif len(self._inbound) < self._receive_max and self._intake_open and not self._held:
-                self._take(packet)
             else:
-                self._held.append(packet)
-                if len(self._held) >= self._held_max:
-                    self._over_limit()
+                self._window.offer(packet)
         elif isinstance(packet, mqtt5.PubAckPacket):
             out = self._unacked.pop(packet.packet_id, None)
             if out is None:
@@ -460,13 +440,6 @@ class Mqtt5Transport:
         else:
             log.warning("ignoring an unexpected %s from the broker", type(packet).__name__)
 
-    def _take(self, packet: mqtt5.PublishPacket) -> None:
-        message = self._deliver(packet)
-        if message is not None:
-            self._inbound.append(message)
-            if message.acked:  # acked while being delivered, before it was in the window
-                self.ack(message, force=True)
-
     def _deliver(self, packet: mqtt5.PublishPacket) -> Inbound | None:
         message = Inbound(
             packet.topic,
@@ -476,7 +449,7 @@ class Mqtt5Transport:
             packet.duplicate,
             packet.content_type,
             packet.packet_id or 0,
-            self._generation,
+            self._window.generation,
         )
         try:
             self._on_message(message)
@@ -485,60 +458,21 @@ class Mqtt5Transport:
             return None  # never acknowledged: redelivered on the next session
         return message
 
-    def ack(self, message: Inbound, force: bool = False) -> None:
+    def ack(self, message: Inbound) -> None:
         """Mark a taken message done; PUBACKs leave for the done prefix of the arrival order."""
-        if not message.packet_id or message.connection != self._generation:
-            return  # QoS 0, or from a connection that is gone (the broker redelivers it)
-        if message.acked and not force:
-            return
-        message.acked = True
-        if self._acking:
-            return  # the loop below is already running further up the stack
-        self._acking = True
-        try:
-            inbound, held = self._inbound, self._held
-            while True:
-                while inbound and inbound[0].acked:
-                    self._write(_PUBACK + inbound.popleft().packet_id.to_bytes(2, "big"))
-                if not held or len(inbound) >= self._receive_max or not self._intake_open:
-                    break
-                self._take(held.popleft())
-        finally:
-            self._acking = False
-        if not self._reading and len(held) < self._held_max:
-            self._set_reading(True)
-        if self._discarding and not inbound and not held and self._intake_open:
-            self._recycle()
+        self._window.ack(message)
 
-    def _recycle(self) -> None:
+    def _renew(self) -> None:
         """Every message taken is acknowledged: reconnect at once to get the dropped ones."""
-        self._discarding = False
-        self._recycle_now = True
+        self._renewing = True
         if self._socket is not None:
             self._write(mqtt5.DisconnectPacket().write())
             self._flush()
             self._socket.close()
 
-    def _over_limit(self) -> None:
-        """More than a window held back: the broker is past our Receive Maximum (mosquitto 2.0
-        does this when a session with a backlog resumes). Stop reading if nothing we wait for
-        can be behind them in the stream; else drop further PUBLISHes unacknowledged, finish
-        the window and reconnect, and the broker sends them again (docs/operations.md)."""
-        if not self._warned_over_limit:
-            self._warned_over_limit = True
-            log.warning(
-                "the broker sends more than our Receive Maximum (%d) unacknowledged",
-                self._receive_max,
-            )
-        if self._reading and not self._unacked:
-            self._set_reading(False)
-        else:
-            self._discarding = True
-
     def _set_reading(self, on: bool) -> None:
         if self._socket is not None:
             (self._socket.resume_reading if on else self._socket.pause_reading)()
-            self._reading = on
 
     # -- writing -----------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from typing import Final, Protocol
 # MQTT 5 reason codes the service acts on (a code >= 0x80 is a refusal).
 REFUSED: Final = 0x80
 PACKET_TOO_LARGE: Final = 0x95
-NOT_CONNECTED: Final = 0x80  # unspecified error: used for a publish dropped by a closing client
 
 OnAck = Callable[[int], None]  # the PUBACK reason code (0 for QoS 0 once written)
 
