@@ -34,6 +34,9 @@ from uns.io.transport import PACKET_TOO_LARGE, Inbound, OnAck, Will
 from uns.io.window import InboundWindow
 
 log = logging.getLogger(__name__)
+# At most this many held back: with the window, below the 65,535 packet ids a broker has, so
+# that a broker past our Receive Maximum never has to reuse an id we have not acknowledged.
+HELD_MAX: Final = 32_768
 
 _PINGREQ: Final = mqtt5.PingReqPacket().write()
 _QOS: Final = (mqtt5.QoS.AT_MOST_ONCE, mqtt5.QoS.AT_LEAST_ONCE)
@@ -91,7 +94,7 @@ class Mqtt5Transport:
         on_message: Callable[[Inbound], None],
         on_connection_change: Callable[[bool], None] | None = None,
         will: Will | None = None,
-        held_windows: int = 8,
+        held_windows: int = 16,
     ) -> None:
         if settings.protocol != 5:
             raise SettingsError("uns run needs MQTT 5 (reason codes, Receive Maximum)")
@@ -104,7 +107,7 @@ class Mqtt5Transport:
         # broker over its limit (a few MB), fewer reconnects to get dropped ones again.
         self._window = InboundWindow(
             settings.receive_maximum,
-            held_windows * settings.receive_maximum,
+            min(held_windows * settings.receive_maximum, HELD_MAX),
             deliver=self._deliver,
             write=self._write,
             set_reading=self._set_reading,
