@@ -6,7 +6,8 @@ message's only once it and every earlier one are acknowledged; at most Receive M
 taken. A broker past that limit gets its extra messages held back, up to `held_max`; beyond
 that reading stops, unless one of our own PUBACKs may be waiting behind them in the stream
 (stopping would then wait forever): then further PUBLISHes are dropped unacknowledged, the
-window is finished and the connection renewed, and the resumed session sends them again.
+window and the held ones are finished and the connection renewed, and the resumed session
+sends the dropped ones again.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class InboundWindow:
             while True:
                 while taken and taken[0].acked:
                     self._write(_PUBACK + taken.popleft().packet_id.to_bytes(2, "big"))
-                if self.dropping or not held or len(taken) >= self.receive_max:
+                if not held or len(taken) >= self.receive_max:
                     break
                 if not self.intake_open:
                     break
@@ -109,9 +110,8 @@ class InboundWindow:
         if not self.reading and len(held) < self.held_max:
             self.reading = True
             self._set_reading(True)
-        if self.dropping and not taken and self.intake_open and self._renew is not None:
-            held.clear()  # redelivered by the resumed session, in order, after the taken ones
-            self._renew()
+        if self.dropping and not taken and not held and self._renew is not None:
+            self._renew()  # the resumed session sends the dropped ones again, in order
 
     def _over_limit(self) -> None:
         if not self._warned:
