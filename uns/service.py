@@ -29,7 +29,9 @@ from typing import Protocol
 from uns.config.settings import ServiceSettings
 from uns.context.production import ContextStore
 from uns.delivery import MessageIds, bounded_dead_letter, fits, with_id
+from uns.host_state import HostState
 from uns.io.client import Mqtt5Transport
+from uns.io.compat import Mqtt311Transport
 from uns.io.transport import PACKET_TOO_LARGE, REFUSED, Inbound, Transport
 from uns.metrics import Stats
 from uns.model.namespace import Namespace
@@ -42,6 +44,15 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/json"
 NOT_AUTHORIZED = 0x87
 REFUSED_TOPIC_TTL_S = 60.0
+
+
+class OutputObserver(Protocol):
+    """Sees every message published and every model switched to (the namespace page,
+    `uns.web`). Called on the event loop after the broker acknowledged: must not block."""
+
+    def published(self, out: Outgoing) -> None: ...
+
+    def model_changed(self, ns: Namespace, version: str) -> None: ...
 
 
 @dataclass
@@ -121,6 +132,8 @@ class Service:
             else None
         )
         self.transport: Transport | None = None
+        self.observer: OutputObserver | None = None  # hook: the namespace page (uns.web)
+        self._state: HostState | None = None  # primary-host STATE when host_id is set
         self._stopping = False
         self._connection = 0  # bumped on every loss: older pending messages cannot be acked
         self._open = 0  # messages taken on this connection and not settled
@@ -142,6 +155,13 @@ class Service:
             self.transport.publishes_pending if self.transport else 0
         )
         self.stats.gauges["uns_deadletters_blocked"] = lambda: float(self._deadletters_blocked)
+        # Sparkplug edge nodes seen: online, or offline since their death (their tags are stale).
+        self.stats.gauges["uns_sparkplug_nodes_online"] = lambda: float(
+            sum(1 for n in self.sparkplug.nodes() if n.online)
+        )
+        self.stats.gauges["uns_sparkplug_nodes_offline"] = lambda: float(
+            sum(1 for n in self.sparkplug.nodes() if not n.online)
+        )
 
     # -- model -------------------------------------------------------------------------
 
@@ -212,8 +232,15 @@ class Service:
     # -- lifecycle -----------------------------------------------------------------------
 
     def make_transport(self) -> Transport:
-        return Mqtt5Transport(
-            self.settings.broker_settings(), self._on_message, self._on_connection_change
+        if self.sparkplug.host_id is not None:
+            self._state = HostState(self.sparkplug, int(time.time() * 1000))
+        settings = self.settings.broker_settings()
+        kind = Mqtt5Transport if settings.protocol == 5 else Mqtt311Transport
+        return kind(
+            settings,
+            self._on_message,
+            self._on_connection_change,
+            will=None if self._state is None else self._state.will(),
         )
 
     async def run(self, stop: asyncio.Event) -> DrainReport:
@@ -231,6 +258,8 @@ class Service:
                     task.cancel()
             return await self.drain()
         finally:
+            if self._state is not None:
+                await self._state.offline(transport, self.settings.broker.connect_timeout_s)
             await transport.close()
 
     async def _subscribe(self, transport: Transport) -> None:
@@ -238,6 +267,8 @@ class Service:
         await transport.subscribe(filters)
         self.subscribed.set()
         log.info("subscribed to %s", ", ".join(f for f, _ in filters))
+        if self._state is not None:
+            self._state.online(transport)
 
     async def _tick(self, transport: Transport, every_s: float = 0.1) -> None:
         """Sparkplug host timers: seq reorder deadlines and throttled rebirth requests. They
@@ -282,6 +313,9 @@ class Service:
 
     def _on_connection_change(self, up: bool) -> None:
         self.stats.connected = up
+        if up and self._state is not None and self.subscribed.is_set():
+            assert self.transport is not None
+            self._state.online(self.transport)  # a reconnect: the broker sent our Will
         if not up:  # what was taken on the old connection is redelivered by the broker
             self._connection += 1
             self._open = 0
@@ -341,6 +375,8 @@ class Service:
         def on_ack(code: int) -> None:
             if code < REFUSED:
                 self.stats.published[kind] = self.stats.published.get(kind, 0) + 1
+                if self.observer is not None:  # hook: the namespace page (uns.web)
+                    self.observer.published(out)
                 if kind == "deadletter":
                     self._deadletters_blocked = False
                 if pending is not None:

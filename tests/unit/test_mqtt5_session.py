@@ -160,7 +160,7 @@ async def test_unacknowledged_publishes_are_sent_again_with_dup_when_the_session
     assert [(p.topic, p.duplicate) for p in await s.written()] == [("uns/b", False)]
 
 
-async def test_service_needs_mqtt_5() -> None:
+async def test_the_mqtt5_transport_refuses_mqtt_3() -> None:
     with pytest.raises(Exception, match="MQTT 5"):
         Mqtt5Transport(BrokerSettings(client_id="t", protocol=4), print)
 

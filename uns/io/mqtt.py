@@ -31,8 +31,9 @@ from gmqtt.storage import PersistentStorage
 from uns.config.broker import BrokerSettings
 from uns.errors import TransportError
 from uns.io.connection import backoff_delay, ssl_context
+from uns.io.transport import Will
 
-__all__ = ["BrokerSettings", "Message", "MqttClient", "backoff_delay", "ssl_context"]
+__all__ = ["BrokerSettings", "Message", "MqttClient", "Will", "backoff_delay", "ssl_context"]
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +53,6 @@ class Message:
     dup: bool = False  # the broker is redelivering it (an earlier copy was not acknowledged)
     content_type: str | None = None
     connection: int = 0  # which connection it came on (see MqttClient.is_stale)
-
-
-@dataclass(frozen=True, slots=True)
-class Will:
-    """The message the broker publishes for us if the connection dies without a clean
-    disconnect (e.g. the Sparkplug primary host's offline STATE)."""
-
-    topic: str
-    payload: bytes
-    qos: int = 1
-    retain: bool = True
 
 
 class NotAcknowledgedError(TransportError):

@@ -37,7 +37,8 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Will:
-    """The message the broker publishes for us when the connection drops without DISCONNECT."""
+    """The message the broker publishes for us if the connection dies without a clean
+    disconnect (e.g. the Sparkplug primary host's offline STATE)."""
 
     topic: str
     payload: bytes
