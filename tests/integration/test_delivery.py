@@ -26,8 +26,9 @@ from tests.integration.delivery_kit import (
     sink_on,
     values,
 )
-from tests.integration.harness import TunedMosquitto, serving, tuned_mosquitto
-from uns.codec.sparkplug import DataType, SparkplugMetric, SparkplugPayload, encode_payload
+from tests.integration.harness import serving, tuned_mosquitto
+from uns.demo.mosquitto import MosquittoProcess
+from uns.sparkplug import DataType, SparkplugMetric, SparkplugPayload, encode_payload
 
 pytestmark = pytest.mark.broker
 # Not `max_inflight_messages 0`: mosquitto 2.0.11 then ignores the client's Receive Maximum
@@ -38,10 +39,10 @@ UNBOUNDED = ("max_queued_messages 0",)
 @pytest.fixture
 def brokers(
     mosquitto_factory: Callable[..., Any], tmp_path: Path
-) -> Iterator[Callable[..., TunedMosquitto]]:
-    started: list[TunedMosquitto] = []
+) -> Iterator[Callable[..., MosquittoProcess]]:
+    started: list[MosquittoProcess] = []
 
-    def make(*extra: str, persistence: bool = False) -> TunedMosquitto:
+    def make(*extra: str, persistence: bool = False) -> MosquittoProcess:
         broker = tuned_mosquitto(tmp_path / f"tuned{len(started)}", *extra, persistence=persistence)
         started.append(broker)
         return broker
@@ -58,7 +59,7 @@ def _names(tmp_path: Path) -> tuple[str, str, Path]:
 
 
 async def test_a_burst_over_20_topics_comes_out_in_per_topic_order(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
 ) -> None:
     broker = brokers(*UNBOUNDED)
     prefix, enterprise, models = _names(tmp_path)
@@ -88,7 +89,7 @@ def _spb(seq: int, *metrics: SparkplugMetric) -> bytes:
 
 
 async def test_a_sparkplug_birth_then_a_data_burst_keeps_its_order(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
 ) -> None:
     from tests.integration.harness import model_under
 
@@ -127,7 +128,7 @@ async def test_a_sparkplug_birth_then_a_data_burst_keeps_its_order(
 
 
 async def test_a_broker_that_refuses_the_governed_tree_gets_dead_letters_not_silence(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
 ) -> None:
     prefix, enterprise, models = _names(tmp_path)
     acl = tmp_path / "acl"
@@ -153,7 +154,7 @@ async def test_a_broker_that_refuses_the_governed_tree_gets_dead_letters_not_sil
 
 
 async def test_a_refused_dead_letter_leaves_the_raw_message_unacknowledged_and_not_ready(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
 ) -> None:
     prefix, enterprise, models = _names(tmp_path)
     acl = tmp_path / "acl"
@@ -191,7 +192,7 @@ async def test_a_refused_dead_letter_leaves_the_raw_message_unacknowledged_and_n
 
 
 async def test_an_output_over_the_brokers_packet_limit_is_a_bounded_dead_letter(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
 ) -> None:
     prefix, enterprise, models = _names(tmp_path)
     broker = brokers(*UNBOUNDED, "max_packet_size 65536")
@@ -236,7 +237,7 @@ def _edge_binding() -> str:
 
 
 async def test_a_broker_outage_with_a_rebirth_owed_and_a_reload_waits_instead_of_exiting(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
 ) -> None:
     from uns.config.loader import load_model
 
@@ -287,7 +288,7 @@ async def test_a_broker_outage_with_a_rebirth_owed_and_a_reload_waits_instead_of
 
 
 async def test_sigterm_with_a_backlog_logs_one_summary_line(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
 ) -> None:
     from tests.integration.harness import FreezableProxy, UnsProcess, write_settings
     from uns.runner import EXIT_DRAIN_CUT
@@ -331,7 +332,7 @@ def _rss_mb(pid: int) -> float:
 
 @pytest.mark.slow
 async def test_a_100k_backlog_keeps_memory_flat(
-    brokers: Callable[..., TunedMosquitto], tmp_path: Path, record_property: Any
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path, record_property: Any
 ) -> None:
     from tests.integration.harness import UnsProcess, write_settings
 
