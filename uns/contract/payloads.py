@@ -17,6 +17,11 @@ JSON_TYPES = {"float": "number", "int": "number", "bool": "boolean", "string": "
 CONTEXT_KEYS = ("shift", "crew", "batch", "product", "order")
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 QUALITIES = ("good", "uncertain", "bad", "stale")
+MESSAGE_ID = {
+    "type": "string",
+    "pattern": "^[0-9a-f]{32}$",
+    "description": "deterministic per raw message and output: de-duplicate on it (payload.md)",
+}
 
 Schema = dict[str, Any]
 
@@ -29,6 +34,7 @@ def shared_schemas(ns: Namespace) -> dict[str, Schema]:
     """The parts every governed payload has."""
     text_or_null = {"type": ["string", "null"]}
     return {
+        "message_id": MESSAGE_ID,
         "timestamp": {
             "type": "string",
             "pattern": TIMESTAMP,
@@ -78,6 +84,7 @@ def tag_schema(cls: AssetClass, tag: Tag, ref_base: str) -> Schema:
         "title": f"{cls.name} {tag.name}",
         "type": "object",
         "properties": {
+            "id": {"$ref": f"{ref_base}message_id"},
             "value": value,
             "timestamp": {"$ref": f"{ref_base}timestamp"},
             "timestamp_source": {"enum": ["source", "arrival"]},
@@ -88,6 +95,7 @@ def tag_schema(cls: AssetClass, tag: Tag, ref_base: str) -> Schema:
             "source": {"$ref": f"{ref_base}source"},
         },
         "required": [
+            "id",
             "value",
             "timestamp",
             "timestamp_source",
@@ -109,15 +117,19 @@ def deadletter_schema() -> Schema:
         "title": "dead letter",
         "type": "object",
         "properties": {
+            "id": MESSAGE_ID,
             "reason": {"type": "string", "pattern": "^[a-z0-9_]+$"},
             "detail": {"type": "string"},
             "topic": {"type": "string", "description": "the raw topic"},
             "received": {"type": "string", "pattern": TIMESTAMP},
             "binding": {"type": ["string", "null"]},
             "payload": {"type": "string", "description": "the raw payload, text or base64"},
-            "payload_encoding": {"enum": ["utf-8", "base64"]},
+            "payload_encoding": {"enum": ["utf-8", "base64", "utf-8-excerpt"]},
+            "payload_bytes": {"type": "integer", "description": "with an excerpt: the raw size"},
+            "payload_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         },
         "required": [
+            "id",
             "reason",
             "detail",
             "topic",
