@@ -131,9 +131,14 @@ async def endpoint(
 
 
 @asynccontextmanager
-async def sink_on(port: int, filters: list[str]) -> AsyncIterator[OrderedSink]:
+async def sink_on(
+    port: int, filters: list[str], persistent: bool = False
+) -> AsyncIterator[OrderedSink]:
+    """`persistent`: the broker keeps the subscriptions while the sink is away (restarts)."""
     sink = OrderedSink()
-    settings = fast_settings(port, f"sink-{secrets.token_hex(4)}", receive_maximum=65535)
+    settings = fast_settings(
+        port, f"sink-{secrets.token_hex(4)}", receive_maximum=65535, clean_start=not persistent
+    )
     async with endpoint(settings, sink.take) as transport:
         sink.transport = transport
         codes = await transport.subscribe([(f, 1) for f in filters])

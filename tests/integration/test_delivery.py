@@ -261,7 +261,7 @@ async def test_a_broker_outage_with_a_rebirth_owed_and_a_reload_waits_instead_of
     ddata = _spb(5, _metric(None, DataType.Int32, 1, alias=1))
     ncmd = f"spBv1.0/{group}/NCMD/edge"
     async with (
-        sink_on(broker.port, [ncmd, f"{enterprise}/#"]) as sink,
+        sink_on(broker.port, [ncmd, f"{enterprise}/#"], persistent=True) as sink,
         serving(settings) as service,
         endpoint(fast_settings(broker.port, f"edge-{enterprise}")) as edge,
     ):
@@ -281,6 +281,7 @@ async def test_a_broker_outage_with_a_rebirth_owed_and_a_reload_waits_instead_of
         async with asyncio.timeout(10):
             while service.stats.published.get("command", 0) < 2:  # noqa: ASYNC110 (a counter)
                 await asyncio.sleep(0.02)
+        await edge.wait_connected()
         await publish_all(edge, [(f"{prefix}/raw/count/m03", b"7")])
         got = await sink.wait_for(1, governed(enterprise, 3, "count"))
     assert values(got) == [7]

@@ -94,8 +94,7 @@ def tag_schema(cls: AssetClass, tag: Tag, ref_base: str) -> Schema:
             "context": {"$ref": f"{ref_base}context"},
             "source": {"$ref": f"{ref_base}source"},
         },
-        "required": [
-            "id",
+        "required": [  # "id" too on what `uns run` publishes (the pipeline alone has none)
             "value",
             "timestamp",
             "timestamp_source",
@@ -129,7 +128,6 @@ def deadletter_schema() -> Schema:
             "payload_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         },
         "required": [
-            "id",
             "reason",
             "detail",
             "topic",
