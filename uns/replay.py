@@ -44,6 +44,11 @@ def parse_spool(lines: Iterable[bytes | str], source: str = "spool") -> Iterator
             continue
         try:
             doc = orjson.loads(text)
+            if doc.get("payload_encoding") == "utf-8-excerpt":  # published too large for the broker
+                raise UnsError(
+                    f"{source}:{number}: holds only an excerpt of the raw payload "
+                    f"(sha256 {doc.get('payload_sha256')}); replay it from the spool"
+                )
             payload = doc["payload"]
             data = (
                 base64.b64decode(payload, validate=True)

@@ -67,6 +67,20 @@ def test_a_line_that_is_not_a_dead_letter_is_named(tmp_path: Path) -> None:
         list(parse_spool([good, b"{not json"]))
 
 
+def test_a_captured_excerpt_is_not_replayed_as_if_it_were_the_payload() -> None:
+    line = orjson.dumps(
+        {
+            "reason": "decode_error",
+            "topic": "plc/a",
+            "payload": "abc",
+            "payload_encoding": "utf-8-excerpt",
+            "payload_sha256": "ab" * 32,
+        }
+    )
+    with pytest.raises(UnsError, match=r"capture:1: holds only an excerpt .* from the spool"):
+        list(parse_spool([line], "capture"))
+
+
 def test_spool_rotates_at_its_size_limit(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "s.jsonl", max_bytes=100)
     for i in range(5):
