@@ -1,18 +1,14 @@
-"""The service's MQTT 5 transport: an `asyncio.Protocol` over the `mqtt5` packet codec.
-
-Why hand-written session logic (docs/decisions.md, "Transport"): no Python client gave
-in-order PUBACKs, PUBACK reason codes, a hard Receive Maximum and no task per message together.
-The codec (Rust, sans-IO) parses and builds packets; this module keeps the session rules:
+"""The service's MQTT 5 transport: an `asyncio.Protocol` over the `mqtt5` packet codec (Rust,
+sans-IO); why hand-written: docs/decisions.md, "Transport". The session rules kept here:
 
 - Incoming QoS 1: handed to `on_message` in arrival order; the window (`uns.io.window`) sends
   the PUBACKs in that order and bounds what is taken by our Receive Maximum.
-- Outgoing QoS 1: at most the broker's Receive Maximum unacknowledged; the rest wait in order.
-  The PUBACK reason code goes to the publish's callback. A packet over the broker's Maximum
-  Packet Size is never sent: its callback gets 0x95 at once.
-- Session: only the first connection may start clean; a resumed session gets our
-  unacknowledged publishes again with DUP, a lost one gets them as new packets and the
-  subscriptions renewed. Keep-alive: PINGREQ every half interval; the connection is dropped
-  when a PINGRESP is a whole interval late. One reconnect loop with jittered backoff.
+- Outgoing QoS 1: at most the broker's Receive Maximum unacknowledged, the rest wait in order;
+  the PUBACK reason code goes to the publish's callback; a packet over the broker's Maximum
+  Packet Size is never sent (its callback gets 0x95).
+- Session: only the first connection may start clean; a resumed session gets our unacked
+  publishes again with DUP, a lost one as new packets with the subscriptions renewed.
+  Keep-alive: PINGREQ every half interval, dropped when a PINGRESP is an interval late.
 """
 
 from __future__ import annotations
