@@ -370,3 +370,23 @@ async def test_a_100k_backlog_keeps_memory_flat(
     record_property("rss_peak_mb", round(peak, 1))
     # Measured: +8 MB (51 -> 59 MB); a task per message took +230 MB.
     assert peak - start < 20, (start, peak)
+
+
+async def test_mqtt_3_1_1_runs_on_the_fallback_transport(
+    brokers: Callable[..., MosquittoProcess], tmp_path: Path
+) -> None:
+    from uns.io.compat import Mqtt311Transport
+
+    broker = brokers(*UNBOUNDED)
+    prefix, enterprise, models = _names(tmp_path)
+    settings = service_settings(models, broker.port, f"uns-{enterprise}", broker={"protocol": 4})
+    async with (
+        sink_on(broker.port, [f"{enterprise}/#"]) as sink,
+        serving(settings) as service,
+        endpoint(fast_settings(broker.port, f"pub-{enterprise}")) as publisher,
+    ):
+        assert isinstance(service.transport, Mqtt311Transport)
+        await publish_all(publisher, [(f"{prefix}/raw/seq/m04", b"s%d" % i) for i in range(100)])
+        got = await sink.wait_for(100)
+    assert sorted(values(got)) == sorted(f"s{i}" for i in range(100))
+    assert service.stats.outcomes == {("enriched", ""): 100}
