@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from uns.config.entries import ModelLimits
 from uns.config.broker import BrokerSettings
+from uns.config.entries import ModelLimits
 from uns.errors import SettingsError
 
 
