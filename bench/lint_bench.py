@@ -25,7 +25,7 @@ from pathlib import Path
 
 from uns.config.loader import load_model_lenient
 from uns.lint.graph import build_graph
-from uns.lint.runner import lint_namespace
+from uns.lint.linter import lint_namespace
 
 RESULT = Path(__file__).parent / "results" / "lint.json"
 AREAS, LINES, EQUIPMENT, CLASSES, TAGS = 2, 5, 10, 10, 10

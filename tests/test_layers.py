@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("uns", "errors", "logs", "signals", "argtypes"),  # stdlib-only leaves
     ("model",),
     ("normalize",),
-    ("formats", "codec", "sparkplug"),
+    ("formats", "sparkplug"),
     ("context",),
     ("config",),
     ("pipeline",),

@@ -18,7 +18,7 @@ from typing import Any
 
 from uns.config.loader import load_model_lenient
 from uns.lint.config import LintConfig, parse_config
-from uns.lint.runner import lint_namespace
+from uns.lint.linter import lint_namespace
 from uns.model.problem import Problem
 
 Expected = tuple[int, int, str] | tuple[str, int, int, str]

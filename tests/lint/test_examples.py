@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from uns.lint.runner import lint_models
+from uns.lint.linter import lint_models
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANTED = re.compile(r"#\s*PLANTED:\s*([\w\s-]+)$")

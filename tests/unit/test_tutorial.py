@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 
 from uns.cli import main
 from uns.config.loader import load_model_lenient
-from uns.lint.runner import lint_models
+from uns.lint.linter import lint_models
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "tutorial.md"

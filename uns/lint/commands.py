@@ -1,5 +1,5 @@
 """`uns lint`, `uns tree` and `uns diff`: argument parsing and output; the logic lives in
-`uns.lint.runner`, `uns.lint.treeview` and `uns.lint.diff`.
+`uns.lint.linter`, `uns.lint.treeview` and `uns.lint.diff`.
 
 Exit codes (as `uns.cli`): 0 clean, 1 problems (lint errors, or warnings with `--strict`; a
 breaking diff), 2 usage errors or unreadable input (missing directory, bad lint config).
@@ -74,7 +74,7 @@ def lint_command(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     from uns.lint.config import default_config, load_config
-    from uns.lint.runner import lint_models
+    from uns.lint.linter import lint_models
 
     if _missing(args.models, err):
         return EXIT_USAGE

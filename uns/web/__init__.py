@@ -14,7 +14,7 @@ from typing import IO
 
 from uns.config.settings import ServiceSettings
 from uns.io.http import HealthServer
-from uns.lint.runner import lint_namespace
+from uns.lint.linter import lint_namespace
 from uns.metrics import registry_for
 from uns.model.namespace import Namespace
 from uns.reload import fingerprint

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.lint.common import check, lint_source
-from uns.lint.runner import parse_suppressions
+from uns.lint.linter import parse_suppressions
 
 MODEL = """
 enterprise: {name: acme}
