@@ -37,7 +37,7 @@ CONTEXT_KEYS = ("batch", "product", "order")
 
 Datatype = Literal["float", "int", "bool", "string"]
 ContextKey = Literal["batch", "product", "order"]
-QualityFormat = Literal["auto", "opcua", "opcda", "bool", "string"]
+QualityFormat = Literal["auto", "opcua", "opcda", "bool", "string", "databus"]
 
 
 class Spec(BaseModel):

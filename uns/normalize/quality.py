@@ -14,6 +14,8 @@ What each form means:
   `01` uncertain (64..127), `00` bad (0..63, e.g. 0, 8, 24); `10` is not defined by DA and is
   read as bad. The high byte is vendor specific and ignored.
 - Booleans: true good, false bad. The strings `"true"` / `"false"` too (kinds auto, bool).
+- OPC UA JSON StatusCode objects (Part 6, JSON encoding): `{"Code": 2156527616, "Symbol":
+  "BadSensorFailure"}`; an absent `Code` is 0 (Good), a `Symbol` alone is read as a name.
 - Names, case-insensitive: anything starting with `good`, `uncertain` or `bad`, which
   covers OPC UA symbolic names (`GoodLocalOverride`, `BadNoCommunication`,
   `UncertainLastUsableValue`), OPC UA / DA text (`Good+Good+NotLimited`, `Bad - Comm
@@ -32,6 +34,12 @@ mean the same in every kind:
 - `opcda`: every number is a DA quality word (0..65535).
 - `bool`: 1 good, 0 bad, other numbers are errors.
 - `string`: names only; numbers are errors.
+- `databus`: Siemens Industrial Edge Common Databus Payload `qc` codes: 0 bad, 1 uncertain,
+  2 good (non-cascade), 3 good (cascade); other numbers are errors. (Its 16-bit `qx` field
+  carries an OPC DA quality byte in the low byte: read `qx` with `opcda`.)
+
+Whatever the form, the pipeline also keeps the raw quality in the payload's `source.quality`,
+so nothing is lost in the reduction to three words.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from uns.errors import DecodeError, excerpt
 __all__ = ["Quality", "QualityKind", "QualityParser", "compile_quality_parser"]
 
 Quality = Literal["good", "uncertain", "bad"]
-QualityKind = Literal["auto", "opcua", "opcda", "bool", "string"]
+QualityKind = Literal["auto", "opcua", "opcda", "bool", "string", "databus"]
 QualityParser = Callable[[object], Quality]
 
 _GOOD: Final = "good"
@@ -54,6 +62,7 @@ _BAD: Final = "bad"
 _UA_SEVERITY: Final[tuple[Quality, Quality, Quality, Quality]] = (_GOOD, _UNCERTAIN, _BAD, _BAD)
 _INT32_MIN: Final = -(2**31)
 _UINT32_END: Final = 2**32
+_STATUS_KEYS: Final = frozenset({"Code", "Symbol"})  # OPC UA JSON StatusCode object
 _STRING_CACHE_MAX: Final = 1024  # distinct spellings per binding are few; bound it anyway
 
 
@@ -92,8 +101,32 @@ def _boolean(number: int, raw: object) -> Quality:
     raise _bad(raw, "a boolean quality must be 0 or 1")
 
 
+_DATABUS_QC: Final[tuple[Quality, Quality, Quality, Quality]] = (_BAD, _UNCERTAIN, _GOOD, _GOOD)
+
+
+def _databus(code: int, raw: object) -> Quality:
+    if not 0 <= code <= 3:
+        raise _bad(raw, "a Databus qc code must be 0, 1, 2 or 3")
+    return _DATABUS_QC[code]
+
+
 def _names_only(number: int, raw: object) -> Quality:
     raise _bad(raw, "expected a quality name, got a number")
+
+
+def _status_object(raw: dict[object, object], parse_text: Callable[[str], Quality]) -> Quality:
+    """OPC UA JSON `{"Code": 2150694912, "Symbol": "BadNoCommunication"}`; Code 0 is left out."""
+    if not raw or not raw.keys() <= _STATUS_KEYS:
+        raise _bad(raw, "an OPC UA StatusCode object has only 'Code' and 'Symbol'")
+    symbol = raw.get("Symbol", "")
+    if type(symbol) is not str:
+        raise _bad(raw, "an OPC UA StatusCode 'Symbol' is a string")
+    if "Code" not in raw:
+        return parse_text(symbol)
+    code = raw["Code"]
+    if type(code) is int:
+        return _opcua(code, raw)
+    raise _bad(raw, "an OPC UA StatusCode object needs an integer 'Code'")
 
 
 _NUMBER_READERS: Final[dict[str, Callable[[int, object], Quality]]] = {
@@ -102,6 +135,7 @@ _NUMBER_READERS: Final[dict[str, Callable[[int, object], Quality]]] = {
     "opcda": _opcda,
     "bool": _boolean,
     "string": _names_only,
+    "databus": _databus,
 }
 
 
@@ -162,6 +196,8 @@ def compile_quality_parser(kind: QualityKind = "auto", default: str = "good") ->
             if not (math.isfinite(raw) and raw.is_integer()):
                 raise _bad(raw, "not an integral number")
             return read_number(int(raw), raw)
+        if type(raw) is dict:
+            return _status_object(raw, parse_text)
         raise _bad(raw, f"unsupported type {type(raw).__name__}")
 
     return parse

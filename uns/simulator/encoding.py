@@ -139,6 +139,7 @@ def _quality_writer(kind: str) -> Callable[[random.Random], object]:
         "opcua": (0, 0x40000000, 0x80310000),
         "bool": (True, True, False),
         "auto": (192, "Uncertain", False),
+        "databus": (3, 1, 0),
     }
     good, uncertain, bad = words.get(kind, words["auto"])
 

@@ -146,3 +146,61 @@ def test_string_cache_stays_bounded_and_correct() -> None:
 def test_bad_setup_raises_value_error(kind: str, default: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         compile_quality_parser(kind, default)  # type: ignore[arg-type]
+
+
+# Siemens Industrial Edge Common Databus Payload, field `qc`: 0 BAD, 1 UNCERTAIN,
+# 2 GOOD (non-cascade), 3 GOOD (cascade).
+DATABUS = [
+    pytest.param(0, "bad", id="qc-0-bad"),
+    pytest.param(1, "uncertain", id="qc-1-uncertain"),
+    pytest.param(2, "good", id="qc-2-good-non-cascade"),
+    pytest.param(3, "good", id="qc-3-good-cascade"),
+    pytest.param("3", "good", id="qc-digit-string"),
+    pytest.param(3.0, "good", id="qc-float"),
+    pytest.param("GOOD", "good", id="qc-name"),
+    pytest.param(None, "good", id="qc-absent"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), DATABUS)
+def test_databus_qc_codes(raw: object, expected: str) -> None:
+    assert compile_quality_parser("databus")(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [4, -1, 192, "7"])
+def test_databus_qc_outside_0_to_3_is_refused(raw: object) -> None:
+    with pytest.raises(DecodeError) as info:
+        compile_quality_parser("databus")(raw)
+    assert info.value.reason == "bad_quality"
+
+
+def test_databus_qx_low_byte_reads_as_opc_da() -> None:
+    # qx: quality bits 7-6 as in OPC DA, flags in the high byte (ignored).
+    parse = compile_quality_parser("opcda")
+    assert parse(0x10C0) == "good"
+    assert parse(0x0044) == "uncertain"
+    assert parse(0x0018) == "bad"
+
+
+# OPC UA Part 6 JSON encoding: a StatusCode as an object (Code left out when 0).
+STATUS_OBJECTS = [
+    pytest.param({"Code": UA_BAD_NO_COMMUNICATION, "Symbol": "BadNoCommunication"}, "bad"),
+    pytest.param({"Code": UA_UNCERTAIN_LAST_USABLE}, "uncertain"),
+    pytest.param({"Code": UA_GOOD_LOCAL_OVERRIDE, "Symbol": "GoodLocalOverride"}, "good"),
+    pytest.param({"Symbol": "BadSensorFailure"}, "bad"),
+]
+
+
+@pytest.mark.parametrize("kind", ["auto", "opcua", "opcda"])
+@pytest.mark.parametrize(("raw", "expected"), STATUS_OBJECTS)
+def test_opcua_status_objects(kind: QualityKind, raw: object, expected: str) -> None:
+    assert compile_quality_parser(kind)(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", [{}, {"Code": "bad"}, {"Code": 2**40}, {"Code": 0, "Extra": 1}, {"Symbol": 3}]
+)
+def test_malformed_status_objects_are_refused(raw: object) -> None:
+    with pytest.raises(DecodeError) as info:
+        compile_quality_parser("auto")(raw)
+    assert info.value.reason == "bad_quality"
