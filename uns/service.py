@@ -172,8 +172,8 @@ class Service:
         new model no longer needs stay, so their traffic is dead-lettered as `no_binding`.
         """
         before = set(self.subscriptions())
-        self.enricher = self._enricher(ns)
         self.stats.model_version = version or self.stats.model_version
+        self.enricher = self._enricher(ns)
         self.stats.model_loaded_at = time.time()
         if self.observer is not None:  # hook: the namespace page (uns.web)
             self.observer.model_changed(ns, self.stats.model_version)
@@ -191,6 +191,7 @@ class Service:
             max_context_value=self.settings.max_context_value_chars,
             counters=self.counters,
             sparkplug=self.sparkplug,
+            revision=self.stats.model_version or None,  # lineage: outputs name the model
         )
 
     def subscriptions(self) -> list[tuple[str, int]]:

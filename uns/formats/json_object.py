@@ -36,7 +36,9 @@ def json_object_decoder(
     """One JSON object -> one sample, e.g. `{"value": 72.4, "timestamp": ..., "quality": 192}`.
 
     `timestamp`, `quality` and `name` are paths, or None to not look. Absent timestamp or
-    quality give None in the sample; an absent value is `missing_value`.
+    quality give None in the sample. An absent value is `missing_value`, unless the message
+    carries a quality: OPC UA JSON leaves `Value` out of a bad-status DataValue, so the
+    sample's value is MISSING and the pipeline publishes null if the quality is bad.
     """
     get_value = compile_field_path(value)
     get_ts = compile_field_path(timestamp) if timestamp is not None else None
@@ -54,9 +56,10 @@ def json_object_decoder(
             if type(doc) is not dict:
                 raise DecodeError("bad_shape", f"expected a JSON object, got {json_type(doc)}")
             found = doc.get(value_key, MISSING)
-            if found is MISSING:
+            quality_found = doc.get(q_key)
+            if found is MISSING and quality_found is None:
                 raise DecodeError("missing_value", f"no {value!r} field")
-            return [new_sample(None, found, doc.get(ts_key), doc.get(q_key))]
+            return [new_sample(None, found, doc.get(ts_key), quality_found)]
 
         return decode_flat
 
@@ -65,14 +68,15 @@ def json_object_decoder(
         if type(doc) is not dict:
             raise DecodeError("bad_shape", f"expected a JSON object, got {json_type(doc)}")
         found = get_value(doc)
-        if found is MISSING:
+        quality_found = optional(get_q, doc)
+        if found is MISSING and quality_found is None:
             raise DecodeError("missing_value", f"no {value!r} field")
         return [
             new_sample(
                 None if get_name is None else name_of(get_name(doc), f"field {name!r}"),
                 found,
                 optional(get_ts, doc),
-                optional(get_q, doc),
+                quality_found,
             )
         ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import orjson
 
@@ -45,6 +45,11 @@ def records_decoder(
     `name`, `value`, `timestamp` and `quality` are paths inside one record. A record's own
     timestamp wins; `envelope_timestamp` (a path from the document root) is used only when
     the record's is absent or null. An empty array gives no samples.
+
+    One bad record never takes the others down: a record that is not an object, has no
+    name or no value becomes a sample whose value is the `DecodeError` (the pipeline
+    dead-letters it and publishes the rest). A record without a value but with a quality
+    (OPC UA's bad status) keeps value MISSING for the pipeline to decide.
     """
     get_records = compile_field_path(records)
     get_value = compile_field_path(value)
@@ -67,34 +72,8 @@ def records_decoder(
     flat = single_keys(value, name, timestamp, quality)
     if flat is not None:
         value_key, name_key, ts_key, q_key = flat
-
-        def decode_flat(payload: bytes) -> list[RawSample]:
-            # Every path is one plain key (Kepware's id/v/t/q): plain dict lookups, no
-            # getter calls. `item.get(None)` is None because JSON keys are never None.
-            items, envelope_ts = records_of(payload)
-            samples: list[RawSample] = []
-            append = samples.append
-            for i, item in enumerate(items):
-                if type(item) is not dict:
-                    raise DecodeError("bad_shape", f"record {i}: expected an object")
-                found = item.get(value_key, MISSING)
-                if found is MISSING:
-                    raise DecodeError("missing_value", f"record {i}: no {value!r} field")
-                record_name = None
-                if name_key is not None:
-                    record_name = item.get(name_key, MISSING)
-                    if type(record_name) is not str or not record_name:
-                        record_name = name_of(record_name, f"record {i}")
-                ts = item.get(ts_key)
-                sample = new_object(RawSample)
-                set_name(sample, record_name)
-                set_value(sample, found)
-                set_timestamp(sample, envelope_ts if ts is None else ts)
-                set_quality(sample, item.get(q_key))
-                append(sample)
-            return samples
-
-        return decode_flat
+        assert value_key is not None
+        return _flat_records_decoder(records_of, value_key, name_key, ts_key, q_key)
 
     def decode(payload: bytes) -> list[RawSample]:
         items, envelope_ts = records_of(payload)
@@ -102,22 +81,77 @@ def records_decoder(
         append = samples.append
         for i, item in enumerate(items):
             if type(item) is not dict and not value_is_record:
-                raise DecodeError("bad_shape", f"record {i}: expected an object")
+                append(failed_record(i, "bad_shape", "expected an object"))
+                continue
             found = get_value(item)
-            if found is MISSING:
-                raise DecodeError("missing_value", f"record {i}: no {value!r} field")
+            record_quality = optional(get_q, item)
+            if found is MISSING and record_quality is None:
+                append(failed_record(i, "missing_value", f"no {value!r} field"))
+                continue
             ts = optional(get_ts, item)
+            try:
+                record_name = None if get_name is None else name_of(get_name(item), f"record {i}")
+            except DecodeError as exc:
+                append(new_sample(None, exc, None, None))
+                continue
             append(
-                new_sample(
-                    None if get_name is None else name_of(get_name(item), f"record {i}"),
-                    found,
-                    envelope_ts if ts is None else ts,
-                    optional(get_q, item),
-                )
+                new_sample(record_name, found, envelope_ts if ts is None else ts, record_quality)
             )
         return samples
 
     return decode
+
+
+RecordsOf = Callable[[bytes], tuple[list[object], object | None]]
+
+
+def _flat_records_decoder(
+    records_of: RecordsOf,
+    value_key: str,
+    name_key: str | None,
+    ts_key: str | None,
+    q_key: str | None,
+) -> Decoder:
+    """`records_decoder` when every path is one plain key (Kepware's id/v/t/q): plain dict
+    lookups, no getter calls. `item.get(None)` is None because JSON keys are never None."""
+
+    def decode_flat(payload: bytes) -> list[RawSample]:
+        items, envelope_ts = records_of(payload)
+        samples: list[RawSample] = []
+        append = samples.append
+        for i, item in enumerate(items):
+            if type(item) is not dict:
+                append(failed_record(i, "bad_shape", "expected an object"))
+                continue
+            found = item.get(value_key, MISSING)
+            record_quality = item.get(q_key)
+            if found is MISSING and record_quality is None:
+                append(failed_record(i, "missing_value", f"no {value_key!r} field"))
+                continue
+            record_name = None
+            if name_key is not None:
+                record_name = item.get(name_key, MISSING)
+                if type(record_name) is not str or not record_name:
+                    try:
+                        record_name = name_of(record_name, f"record {i}")
+                    except DecodeError as exc:
+                        append(new_sample(None, exc, None, None))
+                        continue
+            ts = item.get(ts_key)
+            sample = new_object(RawSample)
+            set_name(sample, record_name)
+            set_value(sample, found)
+            set_timestamp(sample, envelope_ts if ts is None else ts)
+            set_quality(sample, record_quality)
+            append(sample)
+        return samples
+
+    return decode_flat
+
+
+def failed_record(index: int, reason: str, detail: str) -> RawSample:
+    """A record that cannot be read, carried as a sample so the rest of the batch goes on."""
+    return new_sample(None, DecodeError(reason, f"record {index}: {detail}"), None, None)
 
 
 def _check(options: BindingOptions) -> str | None:

@@ -17,8 +17,9 @@ _MOST_DETAILS = 20  # values named in one dead letter; the rest are counted
 class DeadLetters:
     """Builds dead-letter messages under the namespace's dead-letter branch."""
 
-    def __init__(self, ns: Namespace) -> None:
+    def __init__(self, ns: Namespace, revision: str | None = None) -> None:
         self.ns = ns
+        self.revision = revision
         self._topics: dict[str, str] = {}
 
     def message(
@@ -37,6 +38,7 @@ class DeadLetters:
             "topic": topic,
             "received": format_utc_ms(received_ms),
             "binding": binding,
+            "model": self.revision,
         }
         try:
             body["payload"] = payload.decode("utf-8")

@@ -49,8 +49,10 @@ class Enricher:
         max_context_value: int = DEFAULT_MAX_VALUE_CHARS,
         counters: Counters | None = None,
         sparkplug: SparkplugHost | None = None,
+        revision: str | None = None,
     ) -> None:
         self.ns = ns
+        self.revision = revision  # the model fingerprint, named in every output (lineage)
         self.context = context
         self.counters = counters or Counters()  # shared across model reloads
         self.sparkplug = sparkplug  # births and aliases outlive a model reload too
@@ -68,9 +70,9 @@ class Enricher:
                 self._decoders[b.order] = fmt.decoder(b.spec)
         for s in ns.context_sources:
             self._sources.add(s.pattern, s)
-        self._compiler = PlanCompiler(ns)
+        self._compiler = PlanCompiler(ns, revision)
         self._samples = SampleEnricher(self._compiler, context)
-        dead = DeadLetters(ns)
+        dead = DeadLetters(ns, revision)
         # Bound methods, not wrappers: the public `dead_letter` and what the routes call.
         self.dead_letter = dead.message
         self._rejections = dead.per_reason

@@ -45,8 +45,10 @@ class TagPlan:
     unit: str | None
     source_topic: str
     nullable: bool = False
+    raw_quality: bool = True  # keep the raw quality in `source` (not for host-normalised ones)
+    revision: str | None = None  # the model revision (lineage)
     static_json: bytes = b""  # `"unit":..,"asset":{..},"context":` fragment
-    source_json: bytes = b""  # `},"source":{"topic":..,"received":"` fragment
+    source_json: bytes = b""  # `},"source":{"topic":..,"binding":..,"model":..` fragment
     context_json: bytes = b"null"
     last_shift: object = None
     last_production: object = None
@@ -56,14 +58,16 @@ class TagPlan:
         self.static_json = b',"unit":' + unit + b',"asset":' + orjson.dumps(self.asset)
         self.static_json += b',"context":'
         self.source_json = b',"source":{"topic":' + orjson.dumps(self.source_topic)
-        self.source_json += b',"received":"'
+        self.source_json += b',"binding":' + orjson.dumps(self.binding.name)
+        self.source_json += b',"model":' + orjson.dumps(self.revision)
 
 
 class PlanCompiler:
     """Compiles tag plans for one namespace, sharing parsers per binding and site."""
 
-    def __init__(self, ns: Namespace) -> None:
+    def __init__(self, ns: Namespace, revision: str | None = None) -> None:
         self.ns = ns
+        self.revision = revision
         self._zones = {name: ZoneInfo(site.timezone) for name, site in ns.sites.items()}
         self._ts_parsers: dict[tuple[int, str], TimestampParser] = {}
         self._shifts: dict[str, ShiftResolver | None] = {}
@@ -117,6 +121,7 @@ class PlanCompiler:
                 convert = compile_conversion(unit, tag.unit, scale, offset)
         except UnitError as exc:
             return Rejection("bad_unit", str(exc))
+        fmt = get_format(b.spec.format)
         return TagPlan(
             binding=b,
             node=node,
@@ -128,7 +133,9 @@ class PlanCompiler:
             convert=convert,
             parse_ts=self.timestamp_parser(b.order, b.spec.timestamp_format, node.site),
             parse_quality=self._quality[b.order],
-            nullable=get_format(b.spec.format).nullable,
+            nullable=fmt.nullable,
+            raw_quality=not fmt.host_routed,
+            revision=self.revision,
             shifts=self._shift_resolver(node.site),
             path=node.path,
             asset=self.ns.asset_levels(node),

@@ -10,7 +10,7 @@ import orjson
 
 from uns.context.production import ContextStore
 from uns.errors import DecodeError
-from uns.formats import RawSample
+from uns.formats import MISSING, RawSample
 from uns.model.namespace import Binding
 from uns.model.trie import IndexHit
 from uns.normalize.timestamps import format_utc_ms
@@ -21,6 +21,13 @@ _SOURCE = b'","timestamp_source":"source","quality":'
 _ARRIVAL = b'","timestamp_source":"arrival","quality":'
 _PLAN_CACHE_SIZE = 200_000  # plans kept before the cache starts over (bounded memory)
 _QUALITY = {q: orjson.dumps(q) for q in ("good", "uncertain", "bad", "stale")}
+
+
+def _raw_quality(sample: RawSample) -> bytes:
+    try:
+        return b',"quality":' + orjson.dumps(sample.quality)
+    except TypeError:  # not JSON data (decoders only hand over parsed JSON; be safe)
+        return b',"quality":' + orjson.dumps(repr(sample.quality))
 
 
 class SampleEnricher:
@@ -41,6 +48,9 @@ class SampleEnricher:
         trace: Trace | None,
     ) -> Outgoing | Rejection:
         """The governed message for one sample, or why it cannot be placed."""
+        raw_value = sample.value
+        if type(raw_value) is DecodeError:  # one unreadable record of a batch
+            return Rejection(raw_value.reason, raw_value.detail)
         key = (topic, sample.name)
         plan = self.plans.get(key)
         if plan is None:
@@ -51,16 +61,23 @@ class SampleEnricher:
         if isinstance(plan, Rejection):
             return plan
         try:
-            # A Sparkplug null or stale marker is published as null, not coerced.
-            nothing = sample.value is None and plan.nullable
-            value = None if nothing else plan.coerce(sample.value)
+            quality = plan.parse_quality(sample.quality)
+            if raw_value is MISSING:
+                # OPC UA JSON leaves Value out of a bad-status DataValue: that is a bad null.
+                if quality != "bad":
+                    detail = f"{plan.tag.name}: no value, and the quality is {quality}, not bad"
+                    return Rejection("missing_value", detail)
+                value = None
+            elif raw_value is None and plan.nullable:
+                value = None  # a Sparkplug null or stale marker is published as null
+            else:
+                value = plan.coerce(raw_value)
             if plan.convert is not None and type(value) in (float, int):
                 # 12 significant digits: 853 * 0.1 is 85.3, not 85.30000000000001.
                 value = float(f"{plan.convert(value):.12g}")  # type: ignore[arg-type]
             ts = None
             if sample.timestamp is not None:
                 ts = plan.parse_ts(sample.timestamp, received_ms)
-            quality = plan.parse_quality(sample.quality)
         except DecodeError as exc:
             return Rejection(exc.reason, f"{plan.tag.name}: {exc.detail}")
         received = format_utc_ms(received_ms)
@@ -99,6 +116,9 @@ class SampleEnricher:
                 plan.static_json,
                 plan.context_json,
                 plan.source_json,
+                # The raw quality as sent, so nothing is lost in the reduction to three words.
+                b"" if sample.quality is None or not plan.raw_quality else _raw_quality(sample),
+                b',"received":"',
                 received.encode(),
                 b'"}}',
             )

@@ -209,19 +209,18 @@ ERRORS = [
     pytest.param("scalar", b'"unterminated', "bad_json", id="scalar-broken-string"),
     pytest.param("kepware", b'{"timestamp": 1}', "bad_shape", id="kepware-no-values"),
     pytest.param("kepware", b'{"values": {"id": "a"}}', "bad_shape", id="kepware-values-object"),
-    pytest.param("kepware", b'{"values": [1]}', "bad_shape", id="kepware-value-not-object"),
-    pytest.param("kepware", b'{"values": [{"id": "a"}]}', "missing_value", id="kepware-no-v"),
-    pytest.param("kepware", b'{"values": [{"v": 1}]}', "missing_name", id="kepware-no-id"),
-    pytest.param(
-        "kepware",
-        b'{"values": [{"id": "a", "v": 1}, {"id": "b"}]}',
-        "missing_value",
-        id="kepware-one-bad-record-fails-the-batch",
-    ),
     pytest.param("kepware", b"[]", "bad_shape", id="kepware-array"),
     pytest.param("small", b'{"value": 1234567890}', "payload_too_large", id="too-large"),
     # records with nested paths take the generic (getter) path
     pytest.param("nested", b'{"body": {"rows": {}}}', "bad_shape", id="nested-rows-object"),
+]
+
+# A bad record is no longer an error of the whole batch (issue 12): it becomes a sample whose
+# value is the DecodeError, with the same reason, and the other records are decoded.
+RECORD_ERRORS = [
+    pytest.param("kepware", b'{"values": [1]}', "bad_shape", id="kepware-value-not-object"),
+    pytest.param("kepware", b'{"values": [{"id": "a"}]}', "missing_value", id="kepware-no-v"),
+    pytest.param("kepware", b'{"values": [{"v": 1}]}', "missing_name", id="kepware-no-id"),
     pytest.param("nested", b'{"body": {"rows": [7]}}', "bad_shape", id="nested-record-not-object"),
     pytest.param(
         "nested", b'{"body": {"rows": [{"tag": "a"}]}}', "missing_value", id="nested-no-v"
@@ -264,9 +263,50 @@ def test_too_large_is_checked_before_parsing() -> None:
     assert info.value.reason == "payload_too_large"
 
 
-def test_batch_error_names_the_record() -> None:
-    with pytest.raises(DecodeError, match="record 1"):
-        kepware_decoder()(b'{"values": [{"id": "a", "v": 1}, {"id": "b"}]}')
+@pytest.mark.parametrize(("decoder", "payload", "reason"), RECORD_ERRORS)
+def test_bad_record_is_a_failed_sample(decoder: str, payload: bytes, reason: str) -> None:
+    [sample] = _decoder(decoder)(payload)
+    assert isinstance(sample.value, DecodeError)
+    assert sample.value.reason == reason
+    assert sample.value.detail.startswith("record 0: ")
+    assert sample.name is None
+
+
+def test_one_bad_record_does_not_fail_the_batch() -> None:
+    payload = b'{"values": [{"id": "a", "v": 1}, {"id": "b"}, {"id": "c", "v": 3}]}'
+    first, failed, last = kepware_decoder()(payload)
+    assert (first.name, first.value) == ("a", 1)
+    assert (last.name, last.value) == ("c", 3)
+    assert isinstance(failed.value, DecodeError)
+    assert failed.value.reason == "missing_value"
+    assert "record 1" in failed.value.detail
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # OPC UA Part 6 JSON: a bad-status DataValue leaves Value out, StatusCode as a number
+        b'{"values": [{"id": "a", "q": 2156527616}]}',
+        # ... or, in the 1.05 encoding, as an object with its symbol
+        b'{"values": [{"id": "a", "q": {"Code": 2156527616, "Symbol": "BadSensorFailure"}}]}',
+    ],
+)
+def test_record_without_value_but_with_quality_is_kept_for_the_pipeline(payload: bytes) -> None:
+    [sample] = kepware_decoder()(payload)
+    assert sample.name == "a"
+    assert sample.value is MISSING
+    assert sample.quality is not None
+
+
+def test_object_without_value_but_with_quality_is_kept_for_the_pipeline() -> None:
+    doc = b'{"SourceTimestamp": "2026-03-24T10:00:00Z", "StatusCode": 2156527616}'
+    decode = json_object_decoder(value="Value", timestamp="SourceTimestamp", quality="StatusCode")
+    [sample] = decode(doc)
+    assert sample.value is MISSING
+    assert sample.quality == 2156527616
+    with pytest.raises(DecodeError) as info:  # no value and no quality: nothing to publish
+        decode(b'{"SourceTimestamp": "2026-03-24T10:00:00Z"}')
+    assert info.value.reason == "missing_value"
 
 
 def test_raw_sample_is_frozen_and_slotted() -> None:

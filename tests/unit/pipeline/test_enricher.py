@@ -40,7 +40,8 @@ def one(outs: list[Outgoing]) -> tuple[str, dict[str, Any]]:
     return outs[0].topic, orjson.loads(outs[0].payload)
 
 
-def test_json_object_with_nested_fields_and_unit_conversion(enricher: Enricher) -> None:
+def test_json_object_with_nested_fields_and_unit_conversion(namespace) -> None:  # type: ignore[no-untyped-def]
+    enricher = Enricher(namespace, ContextStore(), revision="0123456789ab")
     payload = b'{"data": {"v": 212, "ts": "2026-03-24T09:59:58.123Z"}, "q": 192}'
     topic, body = one(enricher.process("raw/json/L1/O1", payload, NOW))
     assert topic == "testco/berlin/baking/line-1/oven-cell/oven-1/temperature"
@@ -65,7 +66,13 @@ def test_json_object_with_nested_fields_and_unit_conversion(enricher: Enricher) 
             "product": "rye-bread",
             "order": None,
         },
-        "source": {"topic": "raw/json/L1/O1", "received": "2026-03-24T10:00:00.000Z"},
+        "source": {
+            "topic": "raw/json/L1/O1",
+            "binding": "berlin-json",
+            "model": "0123456789ab",
+            "quality": 192,  # the raw quality, as sent
+            "received": "2026-03-24T10:00:00.000Z",
+        },
     }
     assert list(body) == [
         "value",

@@ -21,7 +21,8 @@ def hit(ns: Namespace, topic: str) -> IndexHit[Binding]:
 
 
 def test_a_plan_holds_the_governed_topic_asset_and_conversion(plant: Namespace) -> None:
-    plan = PlanCompiler(plant).plan(hit(plant, "raw/scalar/O1/PT100"), "raw/scalar/O1/PT100", None)
+    compiler = PlanCompiler(plant, "abc123def456")
+    plan = compiler.plan(hit(plant, "raw/scalar/O1/PT100"), "raw/scalar/O1/PT100", None)
     assert isinstance(plan, TagPlan)
     assert plan.topic == "testco/berlin/baking/line-1/oven-cell/oven-1/pressure"
     assert plan.asset["equipment"] == "oven-1"
@@ -29,7 +30,9 @@ def test_a_plan_holds_the_governed_topic_asset_and_conversion(plant: Namespace) 
     assert plan.convert is not None
     assert plan.convert(14.5) == pytest.approx(0.99974, abs=1e-4)  # psi -> bar
     assert plan.static_json.startswith(b',"unit":"bar","asset":{"enterprise":"testco"')
-    assert plan.source_json == b',"source":{"topic":"raw/scalar/O1/PT100","received":"'
+    assert plan.source_json == (
+        b',"source":{"topic":"raw/scalar/O1/PT100","binding":"berlin-scalar","model":"abc123def456"'
+    )
     assert not plan.nullable
 
 
