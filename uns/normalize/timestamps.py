@@ -11,6 +11,8 @@ Formats (`fmt`):
 - `"epoch_s"`, `"epoch_ms"`, `"epoch_us"`, `"epoch_ns"`: numbers or numeric strings.
 - `"opcua_ticks"`: OPC UA DateTime, 100 ns ticks since 1601-01-01T00:00Z.
 - `"iso8601"`: ISO-8601 strings, with an offset, with `Z`, or naive.
+- `"labview"`: seconds since 1904-01-01 UTC; `"excel"`: Excel / OLE Automation serial days
+  since 1899-12-30, site-local (`uns.normalize.serial_dates`).
 - anything containing `%`: a strptime pattern such as `"%m/%d/%Y %I:%M:%S %p"`. The common
   directives (`%Y %y %m %d %H %I %M %S %f %p %z %b %B %%`) are compiled to one regex here
   (`%f` takes 1-9 digits, `%p` and month names are English only); other directives fall
@@ -62,6 +64,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from uns.normalize.serial_dates import EXCEL_EPOCH_MS, excel_local_ms, labview_ms
 from uns.normalize.strptime import bad_timestamp as _bad
 from uns.normalize.strptime import compile_strptime
 
@@ -302,6 +305,8 @@ def compile_timestamp_parser(
             return finish(_number_to_ms(raw, unit), now_ms)
 
         return parse_epoch
+    if fmt in ("labview", "excel"):
+        return _compile_serial(fmt, clock, finish)
     if fmt == "iso8601":
 
         def parse_iso(raw: object, now_ms: int) -> int | None:
@@ -325,8 +330,30 @@ def compile_timestamp_parser(
             return finish(clock.datetime_to_ms(to_datetime(raw.strip(), raw)), now_ms)
 
         return parse_pattern
-    known = ", ".join(sorted(EPOCH_FORMATS | {"iso8601"}))
+    known = ", ".join(sorted(EPOCH_FORMATS | {"iso8601", "labview", "excel"}))
     raise ValueError(f"unknown timestamp format {fmt!r}: use {known} or a strptime pattern")
+
+
+def _compile_serial(
+    fmt: str, clock: _LocalClock, finish: Callable[[int | None, int], int | None]
+) -> TimestampParser:
+    if fmt == "labview":
+
+        def parse_labview(raw: object, now_ms: int) -> int | None:
+            return None if raw is None else finish(labview_ms(raw), now_ms)
+
+        return parse_labview
+
+    def parse_excel(raw: object, now_ms: int) -> int | None:
+        if raw is None:
+            return None
+        local = excel_local_ms(raw)
+        # Excel has no dates before its epoch; beyond year 9999 is a sentinel: no source time.
+        if local is None or not EXCEL_EPOCH_MS <= local < _SENTINEL_HIGH_MS:
+            return None
+        return finish(clock.to_utc_ms(local), now_ms)
+
+    return parse_excel
 
 
 def _compile_auto(
