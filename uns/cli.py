@@ -87,20 +87,56 @@ def _run(args: argparse.Namespace) -> int:
     return run_service(settings)
 
 
+def _payload_bytes(text: str | None, file: str | None, encoding: str, what: str) -> bytes:
+    """A payload given on the command line: text, hex or base64 (`encoding`), or a file."""
+    import base64
+    import binascii
+
+    if file is not None:
+        try:
+            with open(file, "rb") as f:
+                return f.read()
+        except OSError as exc:
+            raise UnsError(f"cannot read {what} file {file}: {exc.strerror}") from None
+    raw = text.encode() if text is not None else sys.stdin.buffer.read()
+    try:
+        if encoding == "hex":
+            return bytes.fromhex(raw.decode("ascii"))
+        if encoding == "base64":
+            return base64.b64decode(b"".join(raw.split()), validate=True)
+    except (ValueError, binascii.Error) as exc:
+        raise UnsError(f"{what} is not valid {encoding}: {exc}") from None
+    return raw
+
+
 def _explain(args: argparse.Namespace) -> int:
     import time
+    from pathlib import Path
 
     import orjson
 
     from uns.config.loader import load_model
     from uns.context.production import ContextStore
     from uns.pipeline import Enricher
+    from uns.pipeline.explain import prime_sparkplug_host
+    from uns.reload import fingerprint
+    from uns.sparkplug import SparkplugHost
 
     ns = load_model(args.models)
-    enricher = Enricher(ns, ContextStore())
-    payload = args.payload.encode() if args.payload is not None else sys.stdin.buffer.read()
+    # A passive host that does not check seq: a dry run has one message, not a session.
+    host = SparkplugHost(check_seq=False)
+    enricher = Enricher(ns, ContextStore(), sparkplug=host, revision=fingerprint(Path(args.models)))
+    encoding = "hex" if args.hex else "base64" if args.base64 else "text"
+    if args.payload is not None and args.file is not None:
+        raise UnsError("give the payload as PAYLOAD or --file, not both")
+    payload = _payload_bytes(args.payload, args.file, encoding, "the payload")
+    birth = None
+    if args.birth is not None or args.birth_file is not None:
+        birth = _payload_bytes(args.birth or "", args.birth_file, encoding, "--birth")
     received = int(time.time() * 1000)
+    primed = prime_sparkplug_host(host, args.topic, birth, received)
     trace, outs = enricher.explain(args.topic, payload, received)
+    trace.notes[:0] = primed
     messages = [
         {"kind": o.kind, "topic": o.topic, "retain": o.retain, "payload": orjson.loads(o.payload)}
         for o in outs
@@ -234,6 +270,19 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true", help="machine-readable output")
     explain.add_argument("topic", metavar="RAW_TOPIC")
     explain.add_argument("payload", metavar="PAYLOAD", nargs="?", help="default: stdin")
+    written = explain.add_mutually_exclusive_group()
+    written.add_argument(
+        "--hex", action="store_true", help="PAYLOAD and --birth are hex (Sparkplug protobuf)"
+    )
+    written.add_argument("--base64", action="store_true", help="PAYLOAD and --birth are base64")
+    explain.add_argument("--file", metavar="FILE", help="read the payload's bytes from FILE")
+    births = explain.add_mutually_exclusive_group()
+    births.add_argument(
+        "--birth",
+        metavar="BIRTH",
+        help="Sparkplug: the NBIRTH (for NDATA) or DBIRTH (for DDATA) that declares the aliases",
+    )
+    births.add_argument("--birth-file", metavar="FILE", help="--birth, read from FILE")
     explain.set_defaults(func=_explain)
 
     replay = sub.add_parser(

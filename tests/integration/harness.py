@@ -22,7 +22,9 @@ from uns.config.settings import ServiceSettings
 from uns.demo.mosquitto import MosquittoProcess, start_mosquitto
 from uns.errors import TransportError
 from uns.io.mqtt import BrokerSettings, Message, MqttClient
+from uns.metrics import Stats
 from uns.model.namespace import Namespace
+from uns.reload import fingerprint
 from uns.service import Service
 
 MODEL = Path(__file__).parent.parent / "data" / "models" / "plant" / "model.yaml"
@@ -81,7 +83,9 @@ async def running_service(
         metrics_port=None,
         **overrides,
     )
-    service = Service(settings, load_model(models))
+    # As the runner does: the model's fingerprint is the revision every output names.
+    stats = Stats(model_version=fingerprint(models))
+    service = Service(settings, load_model(models), stats=stats)
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
     sink = Sink()

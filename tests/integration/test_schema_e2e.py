@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 
 from tests.integration.harness import ROOT, Running
 from uns.config.loader import load_model
+from uns.reload import fingerprint
 
 pytestmark = pytest.mark.broker
 
@@ -38,7 +39,11 @@ async def test_real_output_validates_against_the_exported_schema(
     kepware = {"timestamp": 1774346400000, "values": [{"id": "L9.OV9.GoodCnt", "v": 7, "q": True}]}
     await running.publish("raw/kepware/austin", orjson.dumps(kepware))
     await running.publish("raw/scalar/O1/NOPE", b"1")
-    messages = await running.sink.wait_for(6)
+    # OPC UA JSON leaves the value out of a bad-status DataValue: a bad null, status kept.
+    await running.publish("raw/json/L1/O1", b'{"data": {}, "q": {"Code": 2156593152}}')
+    messages = await running.sink.wait_for(7)
+    revision = fingerprint(tmp_path)
+    assert bundle["$id"].endswith(f":{revision}")
     kinds = set()
     for topic, body in messages:
         levels = topic.split("/")
@@ -49,6 +54,13 @@ async def test_real_output_validates_against_the_exported_schema(
             assert node.asset_class is not None
             name = f"{node.asset_class.name}.{levels[-1]}"
         kinds.add(name.split(".")[0])
+        source = body if name == "deadletter" else body["source"]
+        assert source["model"] == revision, topic  # lineage: the revision that made it
+        assert source["binding"] in {b.name for b in ns.bindings} | {None}, topic
         check = Draft202012Validator({**bundle, "anyOf": [{"$ref": f"#/$defs/{name}"}]})
         assert [e.message for e in check.iter_errors(body)] == [], topic
     assert {"deadletter", "oven"} <= kinds
+    bad_nulls = [b for _, b in messages if "value" in b and b["value"] is None]
+    assert [(b["quality"], b["source"]["quality"]) for b in bad_nulls] == [
+        ("bad", {"Code": 2156593152})
+    ]

@@ -17,6 +17,11 @@ JSON_TYPES = {"float": "number", "int": "number", "bool": "boolean", "string": "
 CONTEXT_KEYS = ("shift", "crew", "batch", "product", "order")
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 QUALITIES = ("good", "uncertain", "bad", "stale")
+MODEL_REVISION: dict[str, Any] = {
+    "type": ["string", "null"],
+    "description": "the model revision that made it (a content hash of the model files, as "
+    "in the schema's $id); null only where no revision is known (an embedded Enricher)",
+}
 MESSAGE_ID = {
     "type": "string",
     "pattern": "^[0-9a-f]{32}$",
@@ -60,11 +65,15 @@ def shared_schemas(ns: Namespace) -> dict[str, Schema]:
             "type": "object",
             "properties": {
                 "topic": {"type": "string", "description": "the raw topic"},
-                "received": {"type": "string", "pattern": TIMESTAMP},
                 "binding": {"type": "string", "description": "the binding that placed it"},
-                "model": {"type": "string", "description": "the model revision"},
+                "model": MODEL_REVISION,
+                "quality": {
+                    "description": "the quality as the source sent it (any JSON value); "
+                    "absent when it sent none"
+                },
+                "received": {"type": "string", "pattern": TIMESTAMP},
             },
-            "required": ["topic", "received"],
+            "required": ["topic", "binding", "model", "received"],
             "additionalProperties": False,
         },
     }
@@ -74,7 +83,8 @@ def tag_schema(cls: AssetClass, tag: Tag, ref_base: str) -> Schema:
     """The governed payload of one tag of one class."""
     value: Schema = {
         "type": [JSON_TYPES[tag.datatype], "null"],
-        "description": f"{tag.datatype}; null only for a Sparkplug null or stale marker",
+        "description": f"{tag.datatype}; null for a Sparkplug null or stale marker, or a bad "
+        "status sent without a value",
     }
     if tag.datatype == "int":
         value["description"] = "int: integral unless a binding converts units or scales it"
@@ -122,6 +132,7 @@ def deadletter_schema() -> Schema:
             "topic": {"type": "string", "description": "the raw topic"},
             "received": {"type": "string", "pattern": TIMESTAMP},
             "binding": {"type": ["string", "null"]},
+            "model": MODEL_REVISION,
             "payload": {"type": "string", "description": "the raw payload, text or base64"},
             "payload_encoding": {"enum": ["utf-8", "base64", "utf-8-excerpt"]},
             "payload_bytes": {"type": "integer", "description": "with an excerpt: the raw size"},
@@ -133,6 +144,7 @@ def deadletter_schema() -> Schema:
             "topic",
             "received",
             "binding",
+            "model",
             "payload",
             "payload_encoding",
         ],
