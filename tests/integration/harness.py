@@ -30,9 +30,9 @@ from uns.service import Service
 MODEL = Path(__file__).parent.parent / "data" / "models" / "plant" / "model.yaml"
 
 
-def model_under(tmp_path: Path, prefix: str, enterprise: str) -> Path:
+def model_under(tmp_path: Path, prefix: str, enterprise: str, model: Path = MODEL) -> Path:
     """The test model with raw topics under `prefix` and a unique enterprise (governed root)."""
-    text = MODEL.read_text()
+    text = model.read_text()
     text = text.replace('"raw/', f'"{prefix}/raw/').replace('"mes/', f'"{prefix}/mes/')
     text = text.replace("name: testco", f"name: {enterprise}")
     (tmp_path / "model.yaml").write_text(text)
@@ -72,11 +72,12 @@ class Running:
 
 @asynccontextmanager
 async def running_service(
-    port: int, prefix: str, tmp_path: Path, **overrides: Any
+    port: int, prefix: str, tmp_path: Path, *, model: Path = MODEL, **overrides: Any
 ) -> AsyncIterator[Running]:
-    """The service on the test model; `overrides` are extra ServiceSettings fields."""
+    """The service on the test model (or `model`, whose enterprise is `testco` and raw
+    topics start `raw/`); `overrides` are extra ServiceSettings fields."""
     enterprise = f"e{secrets.token_hex(4)}"
-    models = model_under(tmp_path, prefix, enterprise)
+    models = model_under(tmp_path, prefix, enterprise, model)
     settings = ServiceSettings(
         models=str(models),
         broker={"url": f"mqtt://127.0.0.1:{port}", "client_id": f"uns-{enterprise}"},
