@@ -163,13 +163,20 @@ def parse_explain(block: Block) -> Shown:
         [],
         [],
     )
+    parents: list[str] = []  # the keys of the objects a field line is inside
     for text in lines[2:]:
         header = HEADER.match(text)
         if header:
             shown.messages.append((header["kind"], header["topic"], {}))
         elif shown.messages:
             field = FIELD.match(text)
-            if field:
+            if field and field["value"] == "{":
+                parents.append(field["key"])
+            elif text.strip() in ("}", "},"):
+                if parents:
+                    parents.pop()
+            elif field and (not parents or parents[-1] in ("asset", "context")):
+                # `source` repeats keys (`quality`, as sent): only the message's own count
                 shown.messages[-1][2][field["key"]] = field["value"]
         elif text.startswith("  pattern:"):
             shown.pattern = text.split(":", 1)[1].strip()
