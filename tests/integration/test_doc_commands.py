@@ -112,6 +112,7 @@ def runnable(command: str, broker_url: str, scratch: Path) -> list[str]:
 def prepare(scratch: Path, broker_url: str) -> None:
     shutil.copytree(ROOT / "models", scratch / "models")
     shutil.copytree(ROOT / "models", scratch / "old-models")
+    shutil.copytree(ROOT / "examples", scratch / "examples")  # commands run on examples too
     (scratch / "uns.yaml").write_text(
         json.dumps(
             {

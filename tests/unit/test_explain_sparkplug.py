@@ -139,3 +139,23 @@ def test_usage_errors_say_what_is_wrong(
 ) -> None:
     assert main(["explain", "--models", str(MODEL), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "sparkplug"
+
+
+def test_the_shipped_sparkplug_example_explains_as_its_readme_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    topic = "spBv1.0/Dallas/DDATA/Line1-Edge/Filler"
+    data, birth = str(EXAMPLE / "ddata.bin"), str(EXAMPLE / "dbirth.bin")
+    argv = ["explain", "--models", str(EXAMPLE), "--json", "--file", data, topic]
+    assert main([*argv, "--birth-file", birth]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(m["topic"], m["payload"]["value"]) for m in doc["messages"]] == [
+        ("acme/dallas/canning/line-1/filler/speed", 1195.5),
+        ("acme/dallas/canning/line-1/filler/good_count", 48231),
+    ]
+    assert main(argv) == 1  # without its birth the aliases mean nothing
+    doc = json.loads(capsys.readouterr().out)
+    assert {m["payload"]["reason"] for m in doc["messages"]} == {"sparkplug_unknown_alias"}
