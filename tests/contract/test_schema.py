@@ -32,6 +32,8 @@ MESSAGES = [
     ),
     ("raw/scalar/O1/NOPE", b"1"),
     ("raw/json/L1/O1", b"\xff\xfe"),
+    # a bad status without a value (OPC UA JSON): a bad null, the status kept in source
+    ("raw/json/L1/O1", b'{"data": {}, "q": {"Code": 2156593152, "Symbol": "BadSensorFailure"}}'),
 ]
 
 
@@ -41,7 +43,7 @@ def ns() -> Namespace:
 
 
 def published(ns: Namespace) -> list[tuple[str, str, dict[str, Any]]]:
-    enricher = Enricher(ns, ContextStore())
+    enricher = Enricher(ns, ContextStore(), revision="rev1")
     out = []
     for topic, payload in MESSAGES:
         for o in enricher.process(topic, payload, T0):
@@ -95,6 +97,22 @@ def test_a_payload_of_the_wrong_shape_is_rejected(ns: Namespace) -> None:
     assert not temperature.is_valid({**body, "timestamp": "2026-03-24 10:00"})
     assert not temperature.is_valid({**body, "extra": 1})
     assert not temperature.is_valid({**body, "context": {"shift": "early"}})
+    source = body["source"]
+    for lineage in ("binding", "model"):  # always present: required
+        cut = {k: v for k, v in source.items() if k != lineage}
+        assert not temperature.is_valid({**body, "source": cut}), lineage
+
+
+def test_every_output_names_the_model_revision_of_the_bundle(ns: Namespace) -> None:
+    bundle = json_schema_bundle(ns, "rev1")
+    assert bundle["$id"].endswith(":rev1")
+    for kind, topic, body in published(ns):
+        lineage = body if kind == "deadletter" else body["source"]
+        assert lineage["model"] == "rev1", topic
+    bad = [b for k, _, b in published(ns) if k == "enriched" and b["value"] is None]
+    assert [(b["quality"], b["source"]["quality"]["Symbol"]) for b in bad] == [
+        ("bad", "BadSensorFailure")
+    ]
 
 
 def test_asyncapi_channels_cover_every_governed_topic(ns: Namespace) -> None:
