@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from uns.config.bindings import BindingChecker
 from uns.config.entries import ModelLimits, ProblemLog, read_docs, read_sections
+from uns.config.reserved import check_reserved_branches
 from uns.config.tree import TreeBuilder
 from uns.config.vocabulary import read_calendars, read_classes, read_enterprise
 from uns.config.yamlfile import key_position, suggest
@@ -98,6 +99,7 @@ def _load(root: FsPath, limits: ModelLimits | None) -> tuple[Namespace, list[Pro
         src = checker.context_source(e, order)
         if src is not None:
             ns.context_sources.append(src)
+    check_reserved_branches(ns, ld)
     return ns, sorted(ld.problems)
 
 

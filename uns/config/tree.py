@@ -108,6 +108,16 @@ class TreeBuilder:
             if not isinstance(group, CommentedMap):
                 self.ld.add(lpos, f"'{level}' must be a mapping of name: {level}", "schema")
                 continue
+            if level == parent.level:
+                # The asset object has one key per level: the inner name would replace the
+                # outer one while the topic shows both (use a tag group instead).
+                self.ld.add(
+                    lpos,
+                    f"{parent.level} {parent.path_text} contains {level} nodes: a level cannot "
+                    f"nest inside itself (group tags with a tag path such as 'status/state')",
+                    "schema",
+                )
+                continue
             for raw_name in group:
                 name = str(raw_name)
                 pos = key_position(doc, group, raw_name)

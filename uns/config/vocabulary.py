@@ -11,11 +11,12 @@ from ruamel.yaml.comments import CommentedMap
 
 from uns.config.entries import Entry, ProblemLog
 from uns.config.yamlfile import key_position, plain, suggest, validation_problems
-from uns.errors import UnitError
+from uns.errors import TopicError, UnitError
 from uns.model.calendars import CALENDAR_MODELS, Calendar, parse_calendar
 from uns.model.namespace import AssetClass, Tag
 from uns.model.problem import Position
 from uns.model.specs import ClassSpec, EnterpriseSpec
+from uns.model.tag_paths import check_tag_path
 from uns.model.template import Template
 from uns.normalize.units import check_unit
 
@@ -67,6 +68,11 @@ def read_classes(entries: list[Entry], ld: ProblemLog) -> dict[str, AssetClass]:
         own = {}
         for tag_name, t in spec.tags.items():
             tpos = key_position(e.doc, tags_data, tag_name)
+            try:
+                check_tag_path(tag_name)
+            except TopicError as exc:
+                ld.add(tpos, f"class {name!r}: {exc}", "topic-pattern")
+                continue
             if t.unit is not None:
                 try:
                     check_unit(t.unit)

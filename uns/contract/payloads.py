@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uns.model.namespace import AssetClass, Namespace, Tag
+from uns.model.namespace import GROUP_KEY, AssetClass, Namespace, Tag
 
 JSON_TYPES = {"float": "number", "int": "number", "bool": "boolean", "string": "string"}
 CONTEXT_KEYS = ("shift", "crew", "batch", "product", "order")
@@ -50,7 +50,10 @@ def shared_schemas(ns: Namespace) -> dict[str, Schema]:
             "type": "object",
             "description": "ISA-95 level -> node name, from the enterprise down; levels a "
             "branch skips are absent",
-            "properties": {level: {"type": "string"} for level in ("enterprise", *ns.levels)},
+            "properties": {
+                **{level: {"type": "string"} for level in ("enterprise", *ns.levels)},
+                GROUP_KEY: {"type": "string", "description": "a grouped tag's group path"},
+            },
             "required": ["enterprise"],
             "additionalProperties": False,
         },

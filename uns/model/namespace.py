@@ -19,9 +19,11 @@ from uns.model.specs import (
     EnterpriseSpec,
     TagMapSpec,
 )
+from uns.model.tag_paths import tag_group, tag_levels
 from uns.model.template import NamePattern, Template
 from uns.model.topics import TopicPattern, UnsTopic
 
+GROUP_KEY = "group"  # the payload's `asset` field for a tag's group path (not a level name)
 MAX_ENUMERATION = 10_000  # static checks of mapped bindings give up beyond this many paths
 
 Path = tuple[str, ...]  # node names below the enterprise: ("cologne", "bottling", "line-1")
@@ -37,6 +39,11 @@ class Tag:
     retain: bool
     pos: Position
     owner: str  # the class that declares it (may be a base class)
+
+    @property
+    def group(self) -> str | None:
+        """The tag's group path below its equipment (`status` for `status/state`)."""
+        return tag_group(self.name)
 
 
 @dataclass(slots=True)
@@ -151,9 +158,11 @@ class Namespace:
     def node(self, path_text: str) -> Node | None:
         return self.nodes.get(tuple(path_text.split("/")))
 
-    def asset_levels(self, node: Node) -> dict[str, str]:
+    def asset_levels(self, node: Node, tag: Tag | None = None) -> dict[str, str]:
         """`{"enterprise": ..., <level>: <name>, ...}` from the site down to `node`: the asset
-        object of a governed message, and the values its governed topic is rendered from."""
+        object of a governed message, and the values its governed topic is rendered from.
+        With a grouped `tag`, its group path follows as `group` (the equipment stays the
+        equipment)."""
         chain = []
         cursor: Node | None = node
         while cursor is not None:
@@ -162,11 +171,15 @@ class Namespace:
         values = {"enterprise": self.enterprise.name}
         for n in reversed(chain):
             values[n.level] = n.name
+        group = tag.group if tag is not None else None
+        if group is not None:
+            values[GROUP_KEY] = group
         return values
 
     def governed_levels(self, node: Node, tag: str) -> list[str]:
         """The levels of one tag's governed topic, unvalidated (lint must survive bad names):
-        the prefix, then each layout level whose placeholders the branch has values for."""
+        the prefix, then each layout level whose placeholders the branch has values for.
+        A grouped tag (`status/state`) takes one level per part."""
         values = self.asset_levels(node)
         values.setdefault("tag", tag)
         prefix = self.enterprise.topics.prefix
@@ -175,11 +188,22 @@ class Namespace:
             whole = part.whole_capture
             if whole is not None:
                 value = values.get(whole)  # a whole-level placeholder: no regex needed
-                if value is not None:
+                if value is None:
+                    continue
+                if whole == "tag":
+                    levels += tag_levels(value)
+                else:
                     levels.append(value)
             elif all(f in values for f in part.fields):
-                levels.append(part.render(values))
+                rendered = part.render(values)
+                levels += tag_levels(rendered) if "tag" in part.fields else [rendered]
         return levels
+
+    def deadletter_branch(self) -> TopicPattern:
+        """The dead-letter topics as a pattern (`{reason}` captured), prefix included."""
+        prefix = self.enterprise.topics.prefix
+        text = self.enterprise.topics.deadletter.replace("{enterprise}", self.enterprise.name)
+        return TopicPattern.parse(f"{prefix}/{text}" if prefix else text)
 
     def governed_topic(self, node: Node, tag: str) -> UnsTopic:
         """The governed topic of one tag: layout levels a branch lacks are left out."""

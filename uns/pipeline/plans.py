@@ -138,7 +138,7 @@ class PlanCompiler:
             revision=self.revision,
             shifts=self._shift_resolver(node.site),
             path=node.path,
-            asset=self.ns.asset_levels(node),
+            asset=self.ns.asset_levels(node, tag),
             unit=tag.unit,
             source_topic=topic,
         )

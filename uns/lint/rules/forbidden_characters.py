@@ -9,11 +9,13 @@ names and the rest.
 
 Options: `ascii-only` (default: null = use the model's `naming.ascii_only`).
 
+A grouped tag (`status/state`) is checked part by part.
+
 PASS:
 
     classes:
       oven:
-        tags: {zone_1_temperature: float}
+        tags: {zone_1_temperature: float, status/state: int}
 
 FAIL:
 
@@ -33,6 +35,7 @@ from collections.abc import Iterator
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
 from uns.model.problem import Level, Position, Problem
+from uns.model.tag_paths import tag_levels
 
 ID = "forbidden-characters"
 DEFAULT_LEVEL: Level = "error"
@@ -71,7 +74,11 @@ def check(model: ModelGraph, opts: Options) -> Iterator[Problem]:
     ]
     named += [(f"{n.level} name", n.name, n.pos) for n in ns.nodes.values()]
     for cls in ns.classes.values():
-        named += [(f"tag name (class {cls.name})", t.name, t.pos) for t in cls.own_tags.values()]
+        named += [
+            (f"tag name (class {cls.name})", part, t.pos)
+            for t in cls.own_tags.values()
+            for part in tag_levels(t.name)  # a tag group's `/` separates levels
+        ]
     for what, name, pos in named:
         for fault in faults(name, ascii_only):
             yield Problem.at(pos, f"{what} {name!r} {fault}")

@@ -1,8 +1,9 @@
 """Names follow the model's own naming conventions (`enterprise.naming`).
 
 Every node name must fully match the pattern for its level (`naming.levels.<level>`, else
-`naming.pattern`); every canonical tag name must match `naming.tag_pattern`; the enterprise
-name must match `naming.pattern`. The patterns (and with them the case) come from the model,
+`naming.pattern`); every canonical tag name must match `naming.tag_pattern` (each part of a
+grouped tag such as `status/state` on its own); the enterprise name must match
+`naming.pattern`. The patterns (and with them the case) come from the model,
 so each enterprise chooses its convention once and the lint holds every site to it.
 
 Options: `tags` (default true): also check canonical tag names.
@@ -39,6 +40,7 @@ from collections.abc import Iterator
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
 from uns.model.problem import Level, Problem
+from uns.model.tag_paths import tag_levels
 
 ID = "name-pattern"
 DEFAULT_LEVEL: Level = "error"
@@ -71,7 +73,7 @@ def check(model: ModelGraph, opts: Options) -> Iterator[Problem]:
         tag_rx = re.compile(naming.tag_pattern)
         for cls in ns.classes.values():
             for tag in cls.own_tags.values():
-                if not tag_rx.fullmatch(tag.name):
+                if not all(tag_rx.fullmatch(part) for part in tag_levels(tag.name)):
                     yield Problem.at(
                         tag.pos,
                         f'tag name "{tag.name}" (class {cls.name}) does not match '
