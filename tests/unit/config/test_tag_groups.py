@@ -14,6 +14,8 @@ import pytest
 
 from tests.unit.config.test_loader import load
 from uns.context.production import ContextStore
+from uns.lint.diff import diff_namespaces, governed_topics
+from uns.lint.treeview import governed_tree, render_tree
 from uns.model.namespace import Namespace
 from uns.model.problem import Problem
 from uns.pipeline import Enricher
@@ -214,3 +216,18 @@ def test_a_tag_that_lands_in_the_dead_letter_branch_is_refused(tmp_path: Path) -
             "branch acme/{reason}/rejected: rename the tag or the node",
         )
     ]
+
+
+def test_tree_and_diff_see_grouped_tags_at_their_topics(tmp_path: Path) -> None:
+    old, _ = load(tmp_path / "old", GROUPED)
+    classes = GROUPED["classes.yaml"].replace(
+        "status/state: {datatype: int", "status/mode: {datatype: int"
+    )
+    new, _ = load(tmp_path / "new", {**GROUPED, "classes.yaml": classes})
+    topics = governed_topics(old)
+    assert "acme/plant/utilities/water/pump-1/status/state" in topics
+    diff = diff_namespaces(old, new)
+    assert "acme/plant/utilities/water/pump-1/status/state" in diff.removed
+    assert "acme/plant/utilities/water/pump-1/status/mode" in diff.added
+    lines = render_tree(governed_tree(old), show_tags=True)
+    assert any(line.endswith("status/state: int") for line in lines)
