@@ -18,7 +18,7 @@ from uns.errors import UnitError
 from uns.formats import format_names, get_format
 from uns.model.namespace import MAX_ENUMERATION, Binding, ContextSource, Namespace, Node
 from uns.model.problem import Position
-from uns.model.specs import BindingSpec, ContextSourceSpec, TagMapSpec
+from uns.model.specs import CONTEXT_KEYS, BindingSpec, ContextSourceSpec, TagMapSpec
 from uns.model.template import NamePattern, Template
 from uns.model.topics import TopicPattern
 from uns.normalize.timestamps import compile_timestamp_parser
@@ -218,7 +218,10 @@ class BindingChecker:
         scope = Template.parse(spec.scope)
         self._numeric_codes(e.doc, data.get("map"))
         name = spec.name or f"{FsPath(e.doc.path).stem}[{e.name}]"  # index in its file
-        src = ContextSource(name, spec, pattern, scope, order, e.pos, kpos)
+        key = Template.parse(spec.key) if spec.key is not None else None
+        src = ContextSource(name, spec, pattern, scope, order, e.pos, kpos, key)
+        if key is not None:
+            self._check_scalar_key(key, spec, kpos.get("key", e.pos), pattern)
         missing = [f for f in scope.fields if f not in pattern.captures]
         for f in missing:
             self.ld.add(
@@ -237,6 +240,27 @@ class BindingChecker:
                         "unknown-reference",
                     )
         return src
+
+    def _check_scalar_key(
+        self, key: Template, spec: ContextSourceSpec, pos: Position, pattern: TopicPattern
+    ) -> None:
+        """A scalar source's key names a context key, or captures one through a map table."""
+        unmapped = [f for f in key.fields if f not in spec.map]
+        for f in unmapped:
+            known = f"the topic captures only {', '.join(pattern.captures) or 'nothing'}"
+            hint = "map it to context keys" if f in pattern.captures else known
+            self.ld.add(pos, f"key uses {{{f}}} without a map table: {hint}", "unknown-reference")
+        if unmapped:
+            return
+        for combo in _enumerate(key, spec.map) or []:
+            name = key.render(combo)
+            if name not in CONTEXT_KEYS:
+                self.ld.add(
+                    pos,
+                    f"key {name!r} is not a context key{suggest(name, list(CONTEXT_KEYS))}; "
+                    f"known: {', '.join(CONTEXT_KEYS)}",
+                    "unknown-reference",
+                )
 
 
 def _article(word: str) -> str:

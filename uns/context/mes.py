@@ -1,7 +1,8 @@
 """Reading MES context messages (batch / product / order announcements) and applying them.
 
 A context source names field paths for the keys it announces, an optional timestamp field and,
-in `events` mode, an event field whose words mean start or end. Reading is pure; `apply_update`
+in `events` mode, an event field whose words mean start or end; or (`format: scalar`) takes the
+whole payload as the value of one key. Reading is pure; `apply_update`
 writes into the `ContextStore`.
 
 A context value is copied into every enriched message of its scope until the next one, so its
@@ -69,14 +70,7 @@ class MesReader:
                 isinstance(raw, bool) or not isinstance(raw, str | int | float)
             ):
                 raise DecodeError("bad_value", f"{key} must be text or a number, not {raw!r}")
-            text = None if raw is None else str(raw)
-            if text is not None and len(text) > self.max_value_chars:
-                raise DecodeError(
-                    "context_value_too_long",
-                    f"{key} is {len(text)} characters (> {self.max_value_chars}): "
-                    f"{excerpt(text, 40)}",
-                )
-            values[key] = text
+            values[key] = _bounded(key, None if raw is None else str(raw), self.max_value_chars)
         if not values:
             raise DecodeError("missing_value", "the MES message has none of the configured fields")
         event: Literal["current", "start", "end"] = "current"
@@ -93,6 +87,40 @@ class MesReader:
                     f"nor {self.spec.event.end!r}",
                 )
         return MesUpdate(ts, event, values)
+
+
+def _bounded(key: str, text: str | None, max_chars: int) -> str | None:
+    if text is not None and len(text) > max_chars:
+        raise DecodeError(
+            "context_value_too_long",
+            f"{key} is {len(text)} characters (> {max_chars}): {excerpt(text, 40)}",
+        )
+    return text
+
+
+def read_scalar(
+    payload: bytes,
+    key: ContextKey,
+    received_ms: int,
+    max_value_chars: int = DEFAULT_MAX_VALUE_CHARS,
+) -> MesUpdate:
+    """A bare value published on its own topic (`.../workorder` = `WO-1234`), at arrival time.
+
+    The payload is a JSON scalar (`"WO-1234"`, `42`) or plain text (`WO-1234`); an empty
+    payload or JSON `null` clears the key (an MES clearing its retained topic)."""
+    if not payload.strip():
+        return MesUpdate(received_ms, "current", {key: None})
+    try:
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        try:
+            doc = payload.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise DecodeError("not_utf8", f"{key}: the payload is not UTF-8 text") from None
+    if doc is not None and (isinstance(doc, bool) or not isinstance(doc, str | int | float)):
+        raise DecodeError("bad_value", f"{key} must be text or a number, not {doc!r}")
+    text = None if doc is None else str(doc)
+    return MesUpdate(received_ms, "current", {key: _bounded(key, text, max_value_chars)})
 
 
 def apply_update(store: ContextStore, scope: tuple[str, ...], update: MesUpdate) -> list[str]:

@@ -122,6 +122,7 @@ class ContextSource:
     order: int
     pos: Position
     key_positions: dict[str, Position] = field(default_factory=dict)
+    key: Template | None = None  # `format: scalar`: the context key the payload fills
 
 
 @dataclass(slots=True, eq=False)

@@ -270,14 +270,20 @@ class EventSpec(Spec):
 
 
 class ContextSourceSpec(Spec):
-    """An MES topic announcing batch / product / order for a scope of the tree."""
+    """An MES topic announcing batch / product / order for a scope of the tree.
+
+    `format: json` (the default) reads the keys from `fields` of a JSON object; `format:
+    scalar` takes the whole payload as the value of the one context key `key` (a template,
+    so one source can serve `.../{field}` topics through a map table)."""
 
     name: str | None = None
     topic: str
+    format: Literal["json", "scalar"] = "json"
     map: CodeMap = Field(default_factory=dict)
     scope: str
     mode: Literal["current", "events"] = "current"
-    fields: dict[ContextKey, str] = Field(min_length=1)
+    fields: dict[ContextKey, str] = Field(default_factory=dict)
+    key: str | None = None
     timestamp: str | None = "timestamp"
     timestamp_format: str | None = None
     event: EventSpec | None = None
@@ -287,11 +293,30 @@ class ContextSourceSpec(Spec):
     def _topic(cls, v: str) -> str:
         return _topic_pattern(v)
 
-    @field_validator("scope")
+    @field_validator("scope", "key")
     @classmethod
-    def _template(cls, v: str) -> str:
-        Template.parse(v)
+    def _template(cls, v: str | None) -> str | None:
+        if v is not None:
+            Template.parse(v)
         return v
+
+    @model_validator(mode="after")
+    def _fields_for_format(self) -> ContextSourceSpec:
+        if self.format == "json":
+            if not self.fields:
+                raise ValueError("'fields' must name at least one context key -> payload path")
+            if self.key is not None:
+                raise ValueError("'key' is for format 'scalar'; format 'json' uses 'fields'")
+            return self
+        if self.key is None:
+            raise ValueError("format 'scalar' needs 'key': the context key the payload fills")
+        wrong = {"fields", "timestamp", "timestamp_format", "event"} & self.model_fields_set
+        if wrong or self.mode != "current":
+            raise ValueError(
+                "format 'scalar' takes the whole payload as the value at arrival time: "
+                "it has no 'fields', 'timestamp', 'timestamp_format', 'event' or events mode"
+            )
+        return self
 
     @model_validator(mode="after")
     def _event_with_mode(self) -> ContextSourceSpec:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from uns.context.mes import DEFAULT_MAX_VALUE_CHARS, MesReader, apply_update
-from uns.context.production import ContextStore
+from uns.context.mes import DEFAULT_MAX_VALUE_CHARS, MesReader, apply_update, read_scalar
+from uns.context.production import CONTEXT_KEYS, ContextStore
 from uns.errors import DecodeError
 from uns.model.namespace import ContextSource, Namespace
 from uns.model.trie import IndexHit
@@ -28,6 +28,7 @@ class ContextUpdates:
         self.plans = plans
         self.counters = counters
         self._readers = {s.order: MesReader(s.spec, max_value_chars) for s in ns.context_sources}
+        self._max_value_chars = max_value_chars
 
     def apply(
         self,
@@ -52,7 +53,13 @@ class ContextUpdates:
         # Owners below zero: context sources share the parser cache with bindings.
         parse_ts = self.plans.timestamp_parser(-1 - src.order, src.spec.timestamp_format, node.site)
         try:
-            update = self._readers[src.order].read(payload, received_ms, parse_ts)
+            if src.key is None:
+                update = self._readers[src.order].read(payload, received_ms, parse_ts)
+            else:
+                key = src.key.render(captures)
+                if key not in CONTEXT_KEYS:  # `uns check` proves this for mapped keys
+                    return Rejection("unknown_code", f"{key!r} is not a context key")
+                update = read_scalar(payload, key, received_ms, self._max_value_chars)
         except DecodeError as exc:
             return Rejection(exc.reason, exc.detail)
         for key in apply_update(self.store, node.path, update):
