@@ -18,7 +18,7 @@ from uns.errors import UnitError
 from uns.formats import format_names, get_format
 from uns.model.namespace import MAX_ENUMERATION, Binding, ContextSource, Namespace, Node
 from uns.model.problem import Position
-from uns.model.specs import CONTEXT_KEYS, BindingSpec, ContextSourceSpec, TagMapSpec
+from uns.model.specs import BindingSpec, ContextSourceSpec, TagMapSpec
 from uns.model.template import NamePattern, Template
 from uns.model.topics import TopicPattern
 from uns.normalize.timestamps import compile_timestamp_parser
@@ -218,6 +218,16 @@ class BindingChecker:
         scope = Template.parse(spec.scope)
         self._numeric_codes(e.doc, data.get("map"))
         name = spec.name or f"{FsPath(e.doc.path).stem}[{e.name}]"  # index in its file
+        fields_data = data.get("fields")
+        for field_key in spec.fields:
+            if field_key not in self.ns.context_keys:
+                self.ld.add(
+                    key_position(e.doc, fields_data, field_key),
+                    f"unknown context key {field_key!r}"
+                    f"{suggest(field_key, list(self.ns.context_keys))}; "
+                    f"declare it in enterprise.context_keys",
+                    "unknown-reference",
+                )
         key = Template.parse(spec.key) if spec.key is not None else None
         src = ContextSource(name, spec, pattern, scope, order, e.pos, kpos, key)
         if key is not None:
@@ -254,11 +264,12 @@ class BindingChecker:
             return
         for combo in _enumerate(key, spec.map) or []:
             name = key.render(combo)
-            if name not in CONTEXT_KEYS:
+            keys = self.ns.context_keys
+            if name not in keys:
                 self.ld.add(
                     pos,
-                    f"key {name!r} is not a context key{suggest(name, list(CONTEXT_KEYS))}; "
-                    f"known: {', '.join(CONTEXT_KEYS)}",
+                    f"key {name!r} is not a context key{suggest(name, list(keys))}; "
+                    f"known: {', '.join(keys)}",
                     "unknown-reference",
                 )
 

@@ -66,7 +66,7 @@ def _load(root: FsPath, limits: ModelLimits | None) -> tuple[Namespace, list[Pro
     ns = Namespace(enterprise=enterprise, enterprise_pos=epos, files=[d.path for d in docs])
     ns.classes = read_classes(sections["classes"], ld)
     ns.calendars, ns.calendar_pos = read_calendars(sections["calendars"], ld)
-    tree = TreeBuilder(ld, enterprise.levels, ns.classes)
+    tree = TreeBuilder(ld, enterprise.levels, ns.classes, ns.context_keys)
     for e in sections["sites"]:
         site = tree.site(e)
         if site is not None:

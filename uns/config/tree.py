@@ -24,6 +24,7 @@ class TreeBuilder:
     ld: ProblemLog
     levels: tuple[str, ...]
     classes: dict[str, AssetClass]
+    context_keys: tuple[str, ...]
     nodes: dict[tuple[str, ...], Node] = field(default_factory=dict)
     class_refs: list[tuple[Node, str, Position]] = field(default_factory=list)
 
@@ -88,6 +89,15 @@ class TreeBuilder:
     def _apply(self, node: Node, spec: NodeSpec, e: Entry) -> None:
         node.description = spec.description
         node.context = {str(k): v for k, v in spec.context.items()}
+        data = e.data.get("context") if isinstance(e.data, CommentedMap) else None
+        for key in node.context:
+            if key not in self.context_keys:
+                self.ld.add(
+                    key_position(e.doc, data, key) if data is not None else e.pos,
+                    f"unknown context key {key!r}{suggest(key, list(self.context_keys))}; "
+                    f"declare it in enterprise.context_keys",
+                    "unknown-reference",
+                )
         if spec.class_ is not None:
             cpos = (
                 key_position(e.doc, e.data, "class", value=True)

@@ -3,11 +3,12 @@ inherited tags) and shift calendars."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from uns.config.entries import Entry, ProblemLog
 from uns.config.yamlfile import key_position, plain, suggest, validation_problems
@@ -15,7 +16,7 @@ from uns.errors import TopicError, UnitError
 from uns.model.calendars import CALENDAR_MODELS, Calendar, parse_calendar
 from uns.model.namespace import AssetClass, Tag
 from uns.model.problem import Position
-from uns.model.specs import ClassSpec, EnterpriseSpec
+from uns.model.specs import PAYLOAD_CONTEXT_KEYS, ClassSpec, EnterpriseSpec
 from uns.model.tag_paths import check_tag_path
 from uns.model.template import Template
 from uns.normalize.units import check_unit
@@ -46,11 +47,33 @@ def read_enterprise(
         for segment in layout.split("/"):
             if len(Template.parse(segment).fields) > 1:
                 ld.add(pos, f"layout segment {segment!r} may hold one placeholder", "topic-pattern")
+    _check_context_keys(spec, first, ld)
     dl_fields = set(Template.parse(spec.topics.deadletter).fields)
     if not dl_fields <= {"enterprise", "reason"} or "reason" not in dl_fields:
         pos = key_position(first.doc, topics_data, "deadletter", value=True)
         ld.add(pos, "deadletter may use {enterprise} and must use {reason}", "topic-pattern")
     return spec, first.pos
+
+
+def _check_context_keys(spec: EnterpriseSpec, e: Entry, ld: ProblemLog) -> None:
+    """Declared context keys become payload keys: named like tags, never a built-in twice."""
+    data = e.data.get("context_keys") if isinstance(e.data, CommentedMap) else None
+    tag_rx = re.compile(spec.naming.tag_pattern)
+    seen: set[str] = set()
+    for i, key in enumerate(spec.context_keys):
+        pos = e.pos
+        if isinstance(data, CommentedSeq):
+            line, col = data.lc.item(i)
+            pos = Position(e.doc.path, line + 1, col + 1)
+        if key in PAYLOAD_CONTEXT_KEYS or key in seen:
+            ld.add(pos, f"context key {key!r} is already a context key", "duplicate-key")
+        elif not tag_rx.fullmatch(key):
+            ld.add(
+                pos,
+                f"context key {key!r} does not match naming.tag_pattern {tag_rx.pattern}",
+                "schema",
+            )
+        seen.add(key)
 
 
 def read_classes(entries: list[Entry], ld: ProblemLog) -> dict[str, AssetClass]:

@@ -50,6 +50,8 @@ Semantics:
   longer resumes at the repeat's time (with in-order arrival this never matters).
 
 `lookup` returns a `ProductionContext` (an immutable named tuple; ``._asdict()`` gives the dict).
+A model may declare its own keys (recipe, lot, operator, ...): `declare` them once and their
+values come in ``extra``, in `extra_keys` order.
 All recording methods return False when the announcement was refused or counts as an orphan,
 so the caller can count them.
 
@@ -65,14 +67,13 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from typing import Final, Literal, NamedTuple, cast
+from typing import Final, NamedTuple, cast
 
-ContextKey = Literal["batch", "product", "order"]
+ContextKey = str  # a built-in key (CONTEXT_KEYS) or one the model declares
 Scope = tuple[str, ...]
 
 CONTEXT_KEYS: Final[tuple[ContextKey, ...]] = ("batch", "product", "order")
-
-_KEY_INDEX: Final[dict[str, int]] = {key: i for i, key in enumerate(CONTEXT_KEYS)}
+_BUILT_IN: Final = len(CONTEXT_KEYS)
 _END: Final = 0  # sorts before _SET: ends at a millisecond apply before starts at it
 _SET: Final = 1
 _BEFORE_ALL: Final = -(2**63)
@@ -89,6 +90,13 @@ class ProductionContext(NamedTuple):
     batch: str | None = None
     product: str | None = None
     order: str | None = None
+
+    @property
+    def extra(self) -> tuple[str | None, ...]:
+        """The declared keys' values, in `ContextStore.extra_keys` order (stored after the
+        three named fields, so `_asdict()` and equality stay those of batch/product/order)."""
+        rest: tuple[str | None, ...] = tuple.__getitem__(self, slice(_BUILT_IN, None))
+        return rest
 
 
 class Interval(NamedTuple):
@@ -218,12 +226,13 @@ _Cached = tuple[int, int, ProductionContext, int, int, ProductionContext]
 class ContextStore:
     """Time-versioned batch / product / order state per scope, looked up as of a time."""
 
-    __slots__ = ("_chains", "_defaults", "_history", "_results", "_timelines")
+    __slots__ = ("_chains", "_defaults", "_history", "_keys", "_results", "_timelines")
 
     def __init__(self, *, history: int = 256) -> None:
         if history < 1:
             raise ValueError(f"history must be at least 1, got {history}")
         self._history = history
+        self._keys: dict[str, int] = {key: i for i, key in enumerate(CONTEXT_KEYS)}
         self._timelines: dict[tuple[Scope, int], _Timeline] = {}
         self._defaults: dict[tuple[Scope, int], str] = {}
         self._chains: dict[Scope, _Chain] = {}
@@ -233,11 +242,24 @@ class ContextStore:
     def history(self) -> int:
         return self._history
 
+    @property
+    def extra_keys(self) -> tuple[str, ...]:
+        """The declared keys beyond batch / product / order, in the order of `extra`."""
+        return tuple(self._keys)[_BUILT_IN:]
+
+    def declare(self, keys: Iterable[str]) -> None:
+        """Accept the model's own context keys (keys already known are kept as they are)."""
+        for key in keys:
+            if key not in self._keys:
+                self._keys[key] = len(self._keys)
+                self._chains.clear()
+                self._results.clear()
+
     # -- recording ---------------------------------------------------------------------------
 
     def set_default(self, scope: Iterable[str], key: ContextKey, value: str | None) -> None:
         """Set (or with None, remove) the static default of ``key`` at ``scope`` from the model."""
-        slot = (tuple(scope), _key_index(key))
+        slot = (tuple(scope), self._key_index(key))
         if value is None:
             self._defaults.pop(slot, None)
         else:
@@ -299,7 +321,7 @@ class ContextStore:
 
     def intervals(self, scope: Iterable[str], key: ContextKey) -> list[Interval]:
         """The kept intervals recorded at ``scope`` itself (no inheritance), oldest first."""
-        timeline = self._timelines.get((tuple(scope), _key_index(key)))
+        timeline = self._timelines.get((tuple(scope), self._key_index(key)))
         if timeline is None:
             return []
         starts, values = timeline.starts, timeline.values
@@ -351,7 +373,7 @@ class ContextStore:
             self._chains.clear()
         scopes = [path[:depth] for depth in range(len(path), -1, -1)]  # deepest first
         chain: list[tuple[tuple[_Timeline, ...], str | None]] = []
-        for index in range(len(CONTEXT_KEYS)):
+        for index in range(len(self._keys)):
             timelines = tuple(
                 t for s in scopes if (t := self._timelines.get((s, index))) is not None
             )
@@ -363,16 +385,16 @@ class ContextStore:
         return result
 
     def _timeline(self, scope: Scope, key: str) -> _Timeline:
-        slot = (scope, _key_index(key))
+        slot = (scope, self._key_index(key))
         timeline = self._timelines.get(slot)
         if timeline is None:
             timeline = self._timelines[slot] = _Timeline()
             self._chains.clear()  # a new scope may now sit on cached paths
         return timeline
 
-
-def _key_index(key: str) -> int:
-    index = _KEY_INDEX.get(key)
-    if index is None:
-        raise ValueError(f"unknown context key {key!r}; expected one of {CONTEXT_KEYS}")
-    return index
+    def _key_index(self, key: str) -> int:
+        index = self._keys.get(key)
+        if index is None:
+            known = tuple(self._keys)
+            raise ValueError(f"unknown context key {key!r}; expected one of {known}")
+        return index

@@ -38,6 +38,7 @@ def tag_schema_name(class_name: str, tag: str) -> str:
 def shared_schemas(ns: Namespace) -> dict[str, Schema]:
     """The parts every governed payload has."""
     text_or_null = {"type": ["string", "null"]}
+    context_keys = (*CONTEXT_KEYS, *ns.enterprise.context_keys)
     return {
         "message_id": MESSAGE_ID,
         "timestamp": {
@@ -60,8 +61,8 @@ def shared_schemas(ns: Namespace) -> dict[str, Schema]:
         "context": {
             "type": "object",
             "description": "as of `timestamp`; null when unknown",
-            "properties": {key: text_or_null for key in CONTEXT_KEYS},
-            "required": list(CONTEXT_KEYS),
+            "properties": {key: text_or_null for key in context_keys},
+            "required": list(context_keys),
             "additionalProperties": False,
         },
         "source": {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from uns.model.calendars import Calendar
 from uns.model.problem import Position
 from uns.model.specs import (
+    CONTEXT_KEYS,
     BindingSpec,
     ContextSourceSpec,
     EnterpriseSpec,
@@ -141,6 +142,11 @@ class Namespace:
     @property
     def levels(self) -> tuple[str, ...]:
         return self.enterprise.levels
+
+    @property
+    def context_keys(self) -> tuple[str, ...]:
+        """batch, product, order, then the keys the model declares."""
+        return (*CONTEXT_KEYS, *self.enterprise.context_keys)
 
     @property
     def layout_source(self) -> str:

@@ -34,9 +34,9 @@ LEVEL_VOCABULARY = (
 )
 DEFAULT_LEVELS = ("site", "area", "line", "cell", "equipment")
 CONTEXT_KEYS = ("batch", "product", "order")
+PAYLOAD_CONTEXT_KEYS = ("shift", "crew", *CONTEXT_KEYS)  # a declared key may not reuse these
 
 Datatype = Literal["float", "int", "bool", "string"]
-ContextKey = Literal["batch", "product", "order"]
 QualityFormat = Literal["auto", "opcua", "opcda", "bool", "string", "databus"]
 
 
@@ -123,6 +123,7 @@ class EnterpriseSpec(Spec):
     levels: tuple[str, ...] = DEFAULT_LEVELS
     topics: TopicsSpec = TopicsSpec()
     naming: NamingSpec = NamingSpec()
+    context_keys: tuple[str, ...] = ()  # the model's own context keys beyond CONTEXT_KEYS
 
     @field_validator("levels")
     @classmethod
@@ -178,7 +179,7 @@ class NodeSpec(Spec):
 
     description: str = ""
     class_: str | None = Field(default=None, alias="class")
-    context: dict[ContextKey, str] = Field(default_factory=dict)
+    context: dict[str, str] = Field(default_factory=dict)  # keys checked by the loader
 
 
 class SiteSpec(NodeSpec):
@@ -282,7 +283,7 @@ class ContextSourceSpec(Spec):
     map: CodeMap = Field(default_factory=dict)
     scope: str
     mode: Literal["current", "events"] = "current"
-    fields: dict[ContextKey, str] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(default_factory=dict)  # keys checked by the loader
     key: str | None = None
     timestamp: str | None = "timestamp"
     timestamp_format: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from uns.context.mes import DEFAULT_MAX_VALUE_CHARS, MesReader, apply_update, read_scalar
-from uns.context.production import CONTEXT_KEYS, ContextStore
+from uns.context.production import ContextStore
 from uns.errors import DecodeError
 from uns.model.namespace import ContextSource, Namespace
 from uns.model.trie import IndexHit
@@ -57,7 +57,7 @@ class ContextUpdates:
                 update = self._readers[src.order].read(payload, received_ms, parse_ts)
             else:
                 key = src.key.render(captures)
-                if key not in CONTEXT_KEYS:  # `uns check` proves this for mapped keys
+                if key not in self.ns.context_keys:  # `uns check` proves this for mapped keys
                     return Rejection("unknown_code", f"{key!r} is not a context key")
                 update = read_scalar(payload, key, received_ms, self._max_value_chars)
         except DecodeError as exc:

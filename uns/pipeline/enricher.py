@@ -80,9 +80,10 @@ class Enricher:
         self._context_updates = ContextUpdates(
             ns, context, self._compiler, self.counters, max_context_value
         )
+        context.declare(ns.enterprise.context_keys)
         for node in ns.nodes.values():
             for key, value in node.context.items():
-                context.set_default(node.path, key, value)  # type: ignore[arg-type]
+                context.set_default(node.path, key, value)
 
     # -- routing -------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ class SampleEnricher:
     def __init__(self, compiler: PlanCompiler, context: ContextStore) -> None:
         self.compiler = compiler
         self.context = context
+        self.extra_keys = compiler.ns.enterprise.context_keys
         self.plans: dict[tuple[str, str | None], TagPlan | Rejection] = {}
 
     def enrich(
@@ -90,15 +91,18 @@ class SampleEnricher:
         if shift is not plan.last_shift or production is not plan.last_production:
             # Context changes at shift and batch boundaries only: serialise it once per change.
             plan.last_shift, plan.last_production = shift, production
-            plan.context_json = orjson.dumps(
-                {
-                    "shift": shift.name if shift else None,
-                    "crew": shift.crew if shift else None,
-                    "batch": production.batch,
-                    "product": production.product,
-                    "order": production.order,
-                }
-            )
+            context = {
+                "shift": shift.name if shift else None,
+                "crew": shift.crew if shift else None,
+                "batch": production.batch,
+                "product": production.product,
+                "order": production.order,
+            }
+            if self.extra_keys:
+                # The model's own keys, in its order (the store's may hold more after a reload).
+                known = dict(zip(self.context.extra_keys, production.extra, strict=False))
+                context.update({k: known.get(k) for k in self.extra_keys})
+            plan.context_json = orjson.dumps(context)
         if trace is not None:
             trace.notes.append(
                 f"{sample.name or plan.binding.tag.source} -> {plan.node.path_text} "
