@@ -105,7 +105,15 @@ def read_classes(entries: list[Entry], ld: ProblemLog) -> dict[str, AssetClass]:
                     )
                     ld.add(upos, str(exc), "unit")
             own[tag_name] = Tag(
-                tag_name, t.datatype, t.unit, t.description, t.range, t.retain, tpos, name
+                tag_name,
+                t.datatype,
+                t.unit,
+                t.description,
+                t.range,
+                t.retain,
+                tpos,
+                name,
+                tuple((t.columns or {}).items()),
             )
         classes[name] = AssetClass(name, spec.description, spec.extends, own, e.pos)
         raw_extends[name] = (key_position(e.doc, e.data, "extends", value=True), e.data)

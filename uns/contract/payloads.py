@@ -14,6 +14,7 @@ from typing import Any
 from uns.model.namespace import GROUP_KEY, AssetClass, Namespace, Tag
 
 JSON_TYPES = {"float": "number", "int": "number", "bool": "boolean", "string": "string"}
+STRUCTURED_TYPES = {"object": ["object", "array"], "dataset": ["array"]}
 CONTEXT_KEYS = ("shift", "crew", "batch", "product", "order")
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 QUALITIES = ("good", "uncertain", "bad", "stale")
@@ -86,12 +87,19 @@ def shared_schemas(ns: Namespace) -> dict[str, Schema]:
 def tag_schema(cls: AssetClass, tag: Tag, ref_base: str) -> Schema:
     """The governed payload of one tag of one class."""
     value: Schema = {
-        "type": [JSON_TYPES[tag.datatype], "null"],
+        "type": [*STRUCTURED_TYPES.get(tag.datatype, [JSON_TYPES.get(tag.datatype)]), "null"],
         "description": f"{tag.datatype}; null for a Sparkplug null or stale marker, or a bad "
         "status sent without a value",
     }
     if tag.datatype == "int":
         value["description"] = "int: integral unless a binding converts units or scales it"
+    if tag.datatype == "dataset":
+        value["items"] = {
+            "type": "object",
+            "properties": {c: {"type": [JSON_TYPES[dt], "null"]} for c, dt in tag.columns},
+            "required": [c for c, _ in tag.columns],
+            "additionalProperties": False,
+        }
     if tag.range is not None and tag.datatype in ("int", "float"):
         value["x-uns-range"] = list(tag.range)  # a plausibility range, not enforced on output
     schema: Schema = {

@@ -40,6 +40,7 @@ class Tag:
     retain: bool
     pos: Position
     owner: str  # the class that declares it (may be a base class)
+    columns: tuple[tuple[str, str], ...] = ()  # a dataset's (column, datatype), in order
 
     @property
     def group(self) -> str | None:

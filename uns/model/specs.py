@@ -36,7 +36,8 @@ DEFAULT_LEVELS = ("site", "area", "line", "cell", "equipment")
 CONTEXT_KEYS = ("batch", "product", "order")
 PAYLOAD_CONTEXT_KEYS = ("shift", "crew", *CONTEXT_KEYS)  # a declared key may not reuse these
 
-Datatype = Literal["float", "int", "bool", "string"]
+Datatype = Literal["float", "int", "bool", "string", "object", "dataset"]
+CellType = Literal["float", "int", "bool", "string"]  # a dataset column's datatype
 QualityFormat = Literal["auto", "opcua", "opcda", "bool", "string", "databus"]
 
 
@@ -147,11 +148,26 @@ class TagSpec(Spec):
     description: str = ""
     range: tuple[float, float] | None = None
     retain: bool = False
+    columns: dict[str, CellType] | None = None  # `dataset` only: column name -> datatype
 
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
         return {"datatype": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _structured(self) -> TagSpec:
+        if self.datatype == "dataset":
+            if not self.columns:
+                raise ValueError("a dataset needs 'columns': {name: float|int|bool|string}")
+        elif self.columns is not None:
+            raise ValueError("'columns' is only for datatype 'dataset'")
+        if self.datatype in ("object", "dataset") and (self.unit or self.range):
+            raise ValueError(
+                "an object or dataset tag has no unit or range (name the units of its parts "
+                "in the description, or model the numbers as their own tags)"
+            )
+        return self
 
     @field_validator("range")
     @classmethod

@@ -26,11 +26,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Final, Literal, overload
 
 from uns.errors import DecodeError, excerpt
+from uns.normalize.structured import compile_dataset_coercer, to_object
 
 __all__ = ["Coercer", "Datatype", "compile_coercer"]
 
 Datatype = Literal["float", "int", "bool", "string"]
-Coercer = Callable[[object], float | int | bool | str]
+Coercer = Callable[[object], object]  # scalars for float/int/bool/string, JSON for the rest
 
 # int(str) refuses more than 4300 digits (CPython's DoS guard); so do we, for Decimal too.
 _MAX_DIGITS: Final = 4300
@@ -174,7 +175,13 @@ _COERCERS: Final[dict[str, Coercer]] = {
     "int": to_int,
     "bool": to_bool,
     "string": to_string,
+    "object": to_object,
 }
+
+
+def compile_table_coercer(columns: tuple[tuple[str, str], ...]) -> Coercer:
+    """The coercer of a `dataset` tag: each column's cells coerced to its datatype."""
+    return compile_dataset_coercer([(name, compile_coercer(dt)) for name, dt in columns])
 
 
 @overload

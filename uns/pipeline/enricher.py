@@ -27,6 +27,7 @@ from uns.pipeline.outputs import Counters, Outgoing, Rejection, Trace
 from uns.pipeline.plans import PlanCompiler
 from uns.pipeline.samples import SampleEnricher
 from uns.sparkplug import HostActions, SparkplugHost
+from uns.sparkplug.structured import STRUCTURED, plain_value
 
 DEFAULT_MAX_PAYLOAD = 256 * 1024
 DEFAULT_MAX_TOPIC = 1024
@@ -199,7 +200,10 @@ class Enricher:
             if trace is not None:
                 trace.kind, trace.name = "binding", hit.value.name
                 trace.pattern, trace.captures = hit.pattern.source, dict(hit.captures)
-            raw = RawSample(sample.name, sample.value, sample.timestamp_ms, sample.quality)
+            value = sample.value
+            if sample.datatype in STRUCTURED:  # DataSets and Template instances as JSON
+                value = plain_value(value)
+            raw = RawSample(sample.name, value, sample.timestamp_ms, sample.quality)
             result = self._enrich(hit, address.text, raw, received_ms, trace)
             if isinstance(result, Rejection):
                 failed.setdefault(result.reason, []).append(result.detail)

@@ -20,7 +20,7 @@ from uns.model.namespace import Binding, Namespace, Node, Tag
 from uns.model.trie import IndexHit
 from uns.normalize.timestamps import compile_timestamp_parser
 from uns.normalize.units import compile_conversion
-from uns.normalize.values import compile_coercer
+from uns.normalize.values import compile_coercer, compile_table_coercer
 from uns.pipeline.outputs import Rejection
 
 TimestampParser = Callable[[object, int], int | None]
@@ -129,7 +129,11 @@ class PlanCompiler:
             # The governed-topic walk: one call site (becomes the shared `uns.model` walk).
             topic=str(self.ns.governed_topic(node, tag.name)),
             retain=tag.retain,
-            coerce=compile_coercer(tag.datatype),
+            coerce=(
+                compile_table_coercer(tag.columns)
+                if tag.datatype == "dataset"
+                else compile_coercer(tag.datatype)
+            ),
             convert=convert,
             parse_ts=self.timestamp_parser(b.order, b.spec.timestamp_format, node.site),
             parse_quality=self._quality[b.order],
