@@ -1,7 +1,8 @@
 """Sparkplug DataSets and Template instances as plain JSON values (for `object` / `dataset`).
 
-Used by the pipeline as it hands host samples to the bindings. A DataSet becomes `{"columns": [...], "types": [type names], "rows": [[...], ...]}`, which a
-`dataset` tag reads by column name and an `object` tag publishes as it is. A Template instance
+Used by the pipeline as it hands host samples to the bindings. A DataSet becomes
+`{"columns": [...], "types": [type names], "rows": [[...], ...]}`, which a `dataset` tag
+reads by column name and an `object` tag publishes as it is. A Template instance
 becomes an object of its member metrics, name -> value (nested instances and DataSets the
 same way); its parameters configure the instance and are not published. Bytes become base64.
 """
