@@ -12,8 +12,9 @@ picking up noise from float arithmetic through kelvin.
 Spellings: whatever pint parses (`degC`, `°C`, `degF`, `K`, `bar`, `mbar`, `psi`, `kPa`,
 `l/min`, `L/min`, `m³/h`, `rpm`, `%`, `A`, `V`, `kW`, `kWh`, `ppm`, ...), plus a digit
 after a unit as its power (`m3/h` -> `m**3/h`, `m2`), tried only when pint rejects the
-spelling as it is (so `mmH2O` keeps meaning millimetre of water). Not units here: gauge
-pressure (`barg`), normal / standard volumes (`Nm3`, `Sm3`: pint would misread them), `gpm`.
+spelling as it is (so `mmH2O` keeps meaning millimetre of water), plus `gpm`, `bara`, `psia`.
+Gauge pressure (`barg`, `psig`, ...) and normal / standard volumes (`Nm3/h`, `SLPM`, `scfm`,
+...) are refused with the exact unit to write instead (`uns.normalize.plant_units`).
 The empty string is not a unit; write `dimensionless` (or leave the unit out).
 Note that pint counts a revolution as 2*pi radians, so `rpm` -> `Hz` multiplies by 2*pi/60.
 """
@@ -30,20 +31,27 @@ from typing import Any, Final
 import pint
 
 from uns.errors import UnitError
+from uns.normalize.plant_units import DEFINITIONS, REPLACEMENTS
 
 __all__ = ["Conversion", "check_unit", "compile_conversion"]
 
 Conversion = Callable[[float], float]
 
 _POWER_RX: Final = re.compile(r"(?<=[A-Za-z])([23])(?![\d.])")
-_NORMAL_VOLUME_RX: Final = re.compile(r"(?<![A-Za-z])[NS]m(?:3|³|\*\*\s*3)")
+_CUBED_RX: Final = re.compile(r"(?<![A-Za-z])([NS]m)(?:³|\^3|\*\*\s*3)")  # Nm³ -> Nm3
+_REFUSED_RX: Final = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(sorted(REPLACEMENTS, key=len, reverse=True)) + r")(?![A-Za-z0-9])"
+)
 # A third point, far from 0 and 1, to prove the conversion is affine.
 _PROBE: Final = Fraction(1000)
 
 
 @functools.cache
 def _registry() -> Any:  # pint's registry types are generic in ways mypy cannot follow
-    return pint.UnitRegistry(non_int_type=Fraction)
+    registry: Any = pint.UnitRegistry(non_int_type=Fraction, on_redefinition="ignore")
+    for definition in DEFINITIONS:
+        registry.define(definition)
+    return registry
 
 
 @functools.lru_cache(maxsize=512)
@@ -53,9 +61,9 @@ def _parse(unit: str) -> Any:
         raise UnitError(f"unit must be a non-empty string, got {unit!r}")
     registry = _registry()
     text = unit.strip()
-    if _NORMAL_VOLUME_RX.search(text):
-        # pint would read "Nm3" as number_meter**3, a different quantity altogether.
-        raise UnitError(f"unknown unit {unit!r}: normal cubic metres need a reference state")
+    refused = _REFUSED_RX.search(_CUBED_RX.sub(r"\g<1>3", text))
+    if refused:
+        raise UnitError(_advice(unit, _CUBED_RX.sub(r"\g<1>3", text), refused.group(1)))
     first_error: Exception | None = None
     for candidate in dict.fromkeys((text, _POWER_RX.sub(r"**\1", text))):
         try:
@@ -81,6 +89,16 @@ def _dimension(unit: Any) -> str:
         return "dimensionless"
     text = " * ".join(up) or "1"
     return f"{text} / {' / '.join(down)}" if down else text
+
+
+def _advice(unit: str, text: str, token: str) -> str:
+    """`unknown unit 'psig' (gauge pressure ...): write unit 'psi' and say 'gauge' ...`."""
+    r = REPLACEMENTS[token]
+    written = _REFUSED_RX.sub(lambda m: REPLACEMENTS[m.group(1)].write, text)
+    return (
+        f"unknown unit {unit!r} ({r.meaning}): write {written!r} and say '{r.say}' in the "
+        "description"
+    )
 
 
 def _affine(src: str, dst: str) -> tuple[Fraction, Fraction]:
