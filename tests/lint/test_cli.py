@@ -110,3 +110,26 @@ def test_diff_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert doc["breaking"]
     assert len(doc["moved"]) == 3
     assert main(["diff", str(old), str(tmp_path / "missing")]) == 2
+
+
+def test_diff_counts_a_unit_change_as_breaking_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(MINIMAL, old)
+    new = tmp_path / "new"
+    shutil.copytree(MINIMAL, new)
+    model = new / "model.yaml"
+    text = model.read_text()
+    assert "unit: bar}" in text
+    model.write_text(text.replace("unit: bar}", "unit: kPa}"))  # a bar tag now holds kPa
+    assert main(["diff", str(old), str(new)]) == 1
+    out, err = capsys.readouterr()
+    assert "! unit" in out
+    assert "(not breaking)" not in out
+    assert "BREAKING" in err
+    assert main(["diff", str(old), str(new), "--allow-unit-changes"]) == 0
+    out, err = capsys.readouterr()
+    assert "(not breaking)" in out
+    assert "compatible" in err
+    assert main(["diff", str(old), str(new), "--fail-on-unit"]) == 1  # the old flag still works

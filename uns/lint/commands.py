@@ -144,15 +144,18 @@ def diff_command(
     # ModelError propagates: uns.cli prints the problems and exits 2 (unreadable input).
     old, new = load_model(args.old), load_model(args.new)
     d = diff_namespaces(old, new)
+    # A historian that stores only numbers silently gets wrong data after a unit change, so
+    # the command counts it as breaking unless told the consumers read `unit`.
+    units_break = not args.allow_unit_changes
     if args.format == "json":
-        doc: dict[str, Any] = diff_to_json(d, units_break=args.fail_on_unit)
+        doc: dict[str, Any] = diff_to_json(d, units_break=units_break)
         print(json.dumps(doc, indent=2), file=out)
     else:
-        *changes, verdict = format_diff_text(d, units_break=args.fail_on_unit)
+        *changes, verdict = format_diff_text(d, units_break=units_break)
         for line in changes:
             print(line, file=out)
         print(verdict, file=err)  # the summary, like check's and lint's
-    return EXIT_PROBLEMS if d.breaking(units=args.fail_on_unit) else EXIT_OK
+    return EXIT_PROBLEMS if d.breaking(units=units_break) else EXIT_OK
 
 
 def add_lint_parsers(sub: Any) -> None:
@@ -189,6 +192,11 @@ def add_lint_parsers(sub: Any) -> None:
     diff.add_argument("new", metavar="NEW_DIR")
     diff.add_argument("--format", choices=("text", "json"), default="text")
     diff.add_argument(
-        "--fail-on-unit", action="store_true", help="count unit changes as breaking too"
+        "--allow-unit-changes",
+        action="store_true",
+        help="do not count unit changes as breaking (every consumer reads the `unit` field)",
+    )
+    diff.add_argument(  # the default since unit changes break; kept so old CI scripts run
+        "--fail-on-unit", action="store_true", help=argparse.SUPPRESS
     )
     diff.set_defaults(func=diff_command)

@@ -9,9 +9,10 @@ codes that select the equipment, the raw tag). Then:
   whose binding still reads the same raw data);
 - changed: the same topic (or a moved pair) with another datatype or unit.
 
-Removed and moved topics and datatype changes break consumers (subscriptions, schemas); an
-added topic or a unit change alone does not stop a subscriber, so it is reported but does not
-fail `uns diff` unless asked (`--fail-on-unit`).
+Removed and moved topics and datatype changes break consumers (subscriptions, schemas). A unit
+change does not stop a subscriber, but a historian that stores only the number silently gets
+wrong data, so `uns diff` counts it as breaking unless `--allow-unit-changes` says every
+consumer reads `unit` (`breaking(units=...)` here; an added topic never breaks).
 """
 
 from __future__ import annotations

@@ -26,8 +26,10 @@ uns diff old-models/ models/              # added / removed / moved / changed to
 
 Exit codes: 0 clean; 1 errors (or warnings with `--strict`; info never fails); 2 usage errors
 or unreadable input (no such directory, invalid lint config). `uns diff` exits 1 when a change
-breaks consumers: a removed or moved topic or a datatype change (`--fail-on-unit`: unit
-changes too). `--format auto` (the default) prints GitHub annotations under GitHub Actions.
+breaks consumers: a removed or moved topic, a datatype change, or a unit change (a historian
+that stores only the number would silently get wrong data; `--allow-unit-changes` when every
+consumer reads the `unit` field). `--format auto` (the default) prints GitHub annotations
+under GitHub Actions.
 
 ## Configuration
 
