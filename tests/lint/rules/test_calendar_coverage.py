@@ -67,3 +67,23 @@ def test_rotation_with_a_missing_crew(tmp_path: Path) -> None:
         rule=RULE,
     )
     assert all("gap" in p.message and "cycle days" in p.message for p in problems)
+
+
+TWO_SHIFTS = """\
+      - {name: early, start: "06:00", end: "14:00", days: mon-fri}
+      - {name: late, start: "14:00", end: "22:00", days: mon-fri}"""
+
+
+def test_a_two_shift_plan_leaving_the_nights_uncovered_is_reported_by_default(
+    tmp_path: Path,
+) -> None:
+    problems = check(tmp_path, model(TWO_SHIFTS), expected=[(6, 10, RULE)], rule=RULE)
+    message = problems[0].message
+    assert "gap 22:00 to 06:00 (8 h 00 min) after late before early" in message
+    assert "Mon, Tue, Wed, Thu" in message
+    assert "Fri" not in message  # Friday night runs into the free weekend: a closure
+
+
+def test_an_explicit_max_gap_still_limits_the_reported_gaps(tmp_path: Path) -> None:
+    conf = "rules: {calendar-coverage: {max-gap-minutes: 240}}"
+    check(tmp_path, model(TWO_SHIFTS), conf=conf, expected=[], rule=RULE)

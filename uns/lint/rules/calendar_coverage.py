@@ -6,15 +6,18 @@ exceptions (those close dates on purpose), and reports in local time:
 
 - overlaps: two shifts (or two crews) cover the same instant; the service then picks one by a
   tie-break and shift KPIs double count. Always reported.
-- gaps: no shift covers an instant. A weekly calendar often stops on purpose (nights,
-  weekends), so for weekly calendars only gaps up to `max-gap-minutes` (default 240) are
-  reported: a missing half hour between shifts is a typo, a free weekend is not. Rotations
-  crew a plant around the clock, so with `rotation-gaps` (default true) every gap counts.
+- gaps: no shift covers an instant. A weekly calendar with two or more shifts a day sets out
+  to cover the day, so every gap shorter than a whole day is reported, however long (22:00 to
+  06:00 in a two-shift plan: data at night gets no shift); a longer one (a free weekend) is a
+  closure. A one-shift calendar (day work) stops on purpose every night, so only its gaps up
+  to 240 minutes count. `max-gap-minutes` set explicitly reports, for every weekly calendar,
+  exactly the gaps up to that length. Rotations crew a plant around the clock, so with
+  `rotation-gaps` (default true) every gap counts.
 
 Reported at the shift after the gap (or the later of two overlapping shifts), once per
 calendar and finding, naming the sites and time zones it was found at.
 
-Options: `max-gap-minutes` (default 240; 0 = no gap reports for weekly calendars),
+Options: `max-gap-minutes` (default: as above; 0 = no gap reports for weekly calendars),
 `rotation-gaps` (default true).
 
 PASS:
@@ -36,6 +39,11 @@ FAIL:
           - {name: early, start: "06:00", end: "14:00"}
           - {name: late, start: "14:30", end: "22:00"}    # gap 14:00-14:30
           - {name: night, start: "21:45", end: "06:00"}   # overlaps late 21:45-22:00
+      two-shift:
+        kind: weekly
+        shifts:
+          - {name: early, start: "06:00", end: "14:00"}
+          - {name: late, start: "14:00", end: "22:00"}    # gap 22:00-06:00 every night
 """
 
 from __future__ import annotations
@@ -56,7 +64,7 @@ from uns.context.shifts import (
 )
 from uns.lint.graph import ModelGraph
 from uns.lint.options import RuleOptions
-from uns.model.calendars import RotationCalendar, WeeklyCalendar
+from uns.model.calendars import DAY_NAMES, RotationCalendar, WeeklyCalendar
 from uns.model.problem import Level, Position, Problem
 
 ID = "calendar-coverage"
@@ -64,9 +72,28 @@ DEFAULT_LEVEL: Level = "error"
 WEEKLY_START = date(2024, 1, 8)  # a Monday: weekly calendars are checked Monday to Sunday
 
 
+DAY_WORK_MAX_GAP_MINUTES = 240  # a one-shift calendar: longer gaps are its nights off
+WHOLE_DAY_MS = 24 * 3_600_000
+
+
 class Options(RuleOptions):
-    max_gap_minutes: int = Field(default=240, ge=0)
+    max_gap_minutes: int | None = Field(default=None, ge=0)
     rotation_gaps: bool = True
+
+
+def shifts_a_day(cal: WeeklyCalendar) -> int:
+    """The most shifts the calendar starts on one weekday."""
+    return max((sum(day in s.days for s in cal.shifts) for day in DAY_NAMES), default=0)
+
+
+def _reported_gap(cal: WeeklyCalendar | RotationCalendar, gap_ms: int, opts: Options) -> bool:
+    if isinstance(cal, RotationCalendar) and opts.rotation_gaps:
+        return True
+    if opts.max_gap_minutes is not None:
+        return gap_ms <= opts.max_gap_minutes * 60_000
+    if isinstance(cal, WeeklyCalendar) and shifts_a_day(cal) >= 2:
+        return gap_ms < WHOLE_DAY_MS
+    return gap_ms <= DAY_WORK_MAX_GAP_MINUTES * 60_000
 
 
 def cycle_start(cal: WeeklyCalendar | RotationCalendar) -> date:
@@ -147,8 +174,7 @@ def check(model: ModelGraph, opts: Options) -> Iterator[Problem]:
         rotation = isinstance(cal, RotationCalendar)
         cal_pos = ns.calendar_pos.get(name, ns.enterprise_pos)
         for issue, start in cache[(name, site.timezone)]:
-            long_gap = issue.end_ms - issue.start_ms > opts.max_gap_minutes * 60_000
-            if issue.kind == "gap" and not (rotation and opts.rotation_gaps) and long_gap:
+            if issue.kind == "gap" and not _reported_gap(cal, issue.end_ms - issue.start_ms, opts):
                 continue
             anchor = issue.second or issue.first
             pos = _shift_position(model, cal_pos, anchor.name) if anchor else cal_pos
