@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from uns.config.encoding import not_utf8_problem
 from uns.config.yamlfile import (
     MAX_DEPTH,
     YamlDoc,
@@ -119,9 +120,11 @@ def read_docs(root: FsPath, ld: ProblemLog, limits: ModelLimits | None = None) -
         if size < 0:
             continue
         try:
-            text = fs_path.read_text(encoding="utf-8")
+            data = fs_path.read_bytes()
+            # Universal newlines, as read_text would: positions count lines the same way.
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         except UnicodeDecodeError as exc:
-            ld.add(Position(shown), f"not UTF-8 text ({exc.reason})", "yaml-syntax")
+            ld.add(*not_utf8_problem(data, exc, shown), "yaml-syntax")
             continue
         except OSError as exc:
             ld.add(Position(shown), f"cannot read: {exc.strerror}", "yaml-syntax")
