@@ -54,3 +54,7 @@ def test_docs_are_generated_from_the_rule_docstrings() -> None:
     from uns.lint.docs import render
 
     assert (ROOT / "docs" / "lint.md").read_text(encoding="utf-8") == render()
+
+
+def test_field_data_example_is_clean() -> None:
+    assert lint_models(ROOT / "examples" / "field-data") == []

@@ -190,3 +190,34 @@ def test_shipped_model_routes_its_documented_payloads(
     )
     assert [o.topic for o in out] == [governed]
     assert json.loads(out[0].payload)["value"] == pytest.approx(value, rel=1e-6)
+
+
+# -- examples/field-data: tag groups, structured values, own context keys, field topics ---
+
+FIELD_RECEIVED_MS = 1_774_346_400_000  # 2026-03-24T10:00:00Z, the early shift in Lyon
+
+
+def test_field_data_example_publishes_what_its_comments_say() -> None:
+    ns = load_model(EXAMPLES / "field-data")
+    enricher = Enricher(ns, ContextStore())
+    for topic, payload in (
+        ("mes/lyon/syrup/workorder", b'"WO-1234"'),
+        ("mes/lyon/syrup/lotnumber", b"L-77"),
+    ):
+        assert enricher.process(topic, payload, FIELD_RECEIVED_MS - 1000) == []
+    steps = [{"step": 1, "phase": "dose", "setpoint": 20, "duration": 300}]
+    out = enricher.process(
+        "plc/lyon/M1/recipe/steps", json.dumps({"value": steps}).encode(), FIELD_RECEIVED_MS
+    )
+    assert [o.topic for o in out] == ["acme/lyon/process/syrup/mixer-1/recipe/steps"]
+    body = json.loads(out[0].payload)
+    assert body["value"] == [{"step": 1, "phase": "dose", "setpoint": 20.0, "duration": 300.0}]
+    assert body["asset"]["equipment"] == "mixer-1"
+    assert body["asset"]["group"] == "recipe"
+    context = body["context"]
+    assert (context["order"], context["lot"], context["recipe"]) == (
+        "WO-1234",
+        "L-77",
+        "base-syrup",
+    )
+    assert context["shift"] == "early"
