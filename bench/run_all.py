@@ -20,6 +20,7 @@ BENCHES = [
     ["sparkplug_decode.py"],
     ["sparkplug_host.py"],
     ["lint_bench.py"],
+    ["loader_gc.py", "--bindings", "100000", "--repeat", "2"],
     ["web_bench.py"],
 ]
 
