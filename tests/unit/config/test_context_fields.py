@@ -122,3 +122,9 @@ def test_check_refuses_scalar_sources_that_cannot_work(
     _, problems = load(tmp_path, {"context.yaml": text})
     assert len(problems) == 1, problems
     assert message in problems[0].message
+
+
+def test_an_over_long_field_value_is_refused_like_a_json_one(tmp_path: Path) -> None:
+    ns, _ = load(tmp_path, FILES)
+    outs = Enricher(ns, ContextStore()).process("mes/water/workorder", b"W" * 5000, NOW)
+    assert [(o.kind, o.reason) for o in outs] == [("deadletter", "context_value_too_long")]
