@@ -7,17 +7,13 @@ often publish each field as a bare value on its own, usually retained, topic.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import orjson
 import pytest
 
+from tests.unit.config.enrich import NOW, context_after
 from tests.unit.config.test_loader import load
 from uns.context.production import ContextStore
-from uns.model.namespace import Namespace
 from uns.pipeline import Enricher
-
-NOW = 1_774_346_400_000  # 2026-03-24T10:00:00Z
 
 FILES = {
     "bindings.yaml": """\
@@ -42,16 +38,6 @@ FILES = {
             key: order
         """,
 }
-
-
-def context_after(ns: Namespace, *messages: tuple[str, bytes]) -> dict[str, Any]:
-    enricher = Enricher(ns, ContextStore())
-    for i, (topic, payload) in enumerate(messages):
-        assert enricher.process(topic, payload, NOW - 1000 + i) == [], topic
-    outs = enricher.process("plc/pump-1/flow", b'{"value": 1}', NOW)
-    assert [o.kind for o in outs] == ["enriched"]
-    context: dict[str, Any] = orjson.loads(outs[0].payload)["context"]
-    return context
 
 
 def test_each_field_topic_fills_its_key(tmp_path: Path) -> None:

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import orjson
 import pytest
 
+from tests.unit.config.enrich import context_after
 from tests.unit.config.test_loader import load
 from uns.context.production import ContextStore, ProductionContext
 from uns.contract.payloads import shared_schemas
-from uns.model.namespace import Namespace
-from uns.pipeline import Enricher
-
-NOW = 1_774_346_400_000  # 2026-03-24T10:00:00Z
 
 ENTERPRISE = """\
     enterprise:
@@ -56,16 +51,6 @@ FILES = {
             key: operator
         """,
 }
-
-
-def context_after(ns: Namespace, *messages: tuple[str, bytes]) -> dict[str, Any]:
-    enricher = Enricher(ns, ContextStore())
-    for topic, payload in messages:
-        assert enricher.process(topic, payload, NOW - 1000) == [], topic
-    outs = enricher.process("plc/pump-1/flow", b'{"value": 1}', NOW)
-    assert [o.kind for o in outs] == ["enriched"], outs
-    context: dict[str, Any] = orjson.loads(outs[0].payload)["context"]
-    return context
 
 
 def test_declared_keys_follow_the_built_in_ones_in_every_payload(tmp_path: Path) -> None:
