@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class BindingChecker:
         if not isinstance(spec, BindingSpec):
             return None
         data: CommentedMap = e.data
-        kpos = {k: key_position(e.doc, data, k, value=True) for k in data}
+        kpos = value_positions(e.doc, data)
         if not self._format_fits(spec, e, kpos):
             return None
         pattern = TopicPattern.parse(spec.topic)
@@ -83,7 +84,7 @@ class BindingChecker:
                     f"map for unknown capture {{{cap}}}",
                     "unknown-reference",
                 )
-        name = spec.name or f"{FsPath(e.doc.path).stem}[{e.name}]"  # index in its file
+        name = spec.name or f"{_stem(e.doc.path)}[{e.name}]"  # index in its file
         b = Binding(name, spec, pattern, id_pattern, equipment, tag, spec.tags, order, e.pos, kpos)
         if ok:
             self._check_targets(b, e)
@@ -213,11 +214,11 @@ class BindingChecker:
         if not isinstance(spec, ContextSourceSpec):
             return None
         data: CommentedMap = e.data
-        kpos = {k: key_position(e.doc, data, k, value=True) for k in data}
+        kpos = value_positions(e.doc, data)
         pattern = TopicPattern.parse(spec.topic)
         scope = Template.parse(spec.scope)
         self._numeric_codes(e.doc, data.get("map"))
-        name = spec.name or f"{FsPath(e.doc.path).stem}[{e.name}]"  # index in its file
+        name = spec.name or f"{_stem(e.doc.path)}[{e.name}]"  # index in its file
         fields_data = data.get("fields")
         for field_key in spec.fields:
             if field_key not in self.ns.context_keys:
@@ -272,6 +273,26 @@ class BindingChecker:
                     f"known: {', '.join(keys)}",
                     "unknown-reference",
                 )
+
+
+@functools.lru_cache(maxsize=4096)  # one per file, asked once per binding
+def _stem(path: str) -> str:
+    return FsPath(path).stem
+
+
+def value_positions(doc: YamlDoc, data: CommentedMap) -> dict[Any, Position]:
+    """`key_position(doc, data, k, value=True)` for every key at once, read straight from
+    ruamel's line/column table (a large model has 100k bindings); null values and merged keys
+    take the general path."""
+    table = data.lc.data or {}
+    out: dict[Any, Position] = {}
+    for k, v in data.items():
+        where = table.get(k)
+        if where is None or v is None:
+            out[k] = key_position(doc, data, k, value=True)
+        else:
+            out[k] = Position(doc.path, where[2] + 1, where[3] + 1)
+    return out
 
 
 def _article(word: str) -> str:

@@ -7,6 +7,7 @@ this template render" all read placeholders through this module, so they cannot 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,8 +98,7 @@ class Template:
 
     @classmethod
     def parse(cls, text: str) -> Template:
-        _, names = compile_inline(text, f"template {text!r}")
-        return cls(text, names)
+        return _parse_template(text)
 
     def render(self, values: Mapping[str, str]) -> str:
         if not self.fields:
@@ -111,3 +111,9 @@ class Template:
         if len(self.fields) == 1 and self.source == "{" + self.fields[0] + "}":
             return self.fields[0]
         return None
+
+
+@functools.lru_cache(maxsize=65536)  # frozen values; a large model repeats a few templates
+def _parse_template(text: str) -> Template:
+    _, names = compile_inline(text, f"template {text!r}")
+    return Template(text, names)
