@@ -99,7 +99,12 @@ def write_model(root: Path, bindings: int) -> None:
         )
         other += 1
         n += 1
-    (root / "model.yaml").write_text("\n".join(lines) + "\n")
+    # Files of at most 20k bindings: the loader refuses a model file over 10 MB.
+    head, body = lines[: lines.index("bindings:")], lines[lines.index("bindings:") + 1 :]
+    (root / "model.yaml").write_text("\n".join(head) + "\n")
+    for start in range(0, len(body), 20_000):
+        chunk = ["bindings:", *body[start : start + 20_000]]
+        (root / f"bindings-{start // 20_000:03d}.yaml").write_text("\n".join(chunk) + "\n")
 
 
 def write_settings(root: Path, port: int, client_id: str) -> Path:
