@@ -9,10 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from uns import __version__
 from uns.errors import UnsError
 from uns.model.problem import ModelError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from uns.replay import DeadLetter
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -68,8 +74,12 @@ def _setup_logging(level: str, fmt: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from uns.config.broker import refuse_credentials
     from uns.config.settings import load_settings
     from uns.runner import run_service
+
+    if args.broker:
+        refuse_credentials(args.broker, "--broker")
 
     settings = load_settings(
         args.config,
@@ -178,8 +188,6 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    import asyncio
-    import os
     import time
     from collections import Counter
     from datetime import datetime
@@ -201,38 +209,100 @@ def _replay(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UnsError(f"cannot read {path}: {exc.strerror}") from None
     reasons = set(args.reason) if args.reason else None
-    letters = list(select(parse_spool(lines, str(path)), reasons, ms(args.since), ms(args.until)))
+    excerpts: list[DeadLetter] = []
+    letters = list(
+        select(parse_spool(lines, str(path), excerpts), reasons, ms(args.since), ms(args.until))
+    )
+    cut = list(select(excerpts, reasons, ms(args.since), ms(args.until)))
+    for letter in cut:  # over the spool's per-entry limit: the whole payload is not there
+        print(
+            f"uns: {path}:{letter.line}: only an excerpt of the payload was kept "
+            f"(sha256 {letter.excerpt_sha256}): not replayed",
+            file=sys.stderr,
+        )
     if args.dry_run:
         from uns.config.loader import load_model
         from uns.context.production import ContextStore
+        from uns.delivery import replay_hints
         from uns.pipeline import Enricher
 
         enricher = Enricher(load_model(args.models), ContextStore())
         now = int(time.time() * 1000)
         outcome: Counter[str] = Counter()
         for letter in letters:
-            outs = enricher.process(letter.topic, letter.payload, now)
+            at, only = replay_hints(tuple(_hints(letter)), now)
+            outs = enricher.process(letter.topic, letter.payload, at, only)
             dead = next((o.reason for o in outs if o.kind == "deadletter"), None)
             outcome["enriched" if dead is None else f"still dead-lettered: {dead}"] += 1
         print(f"{len(letters)} dead letters selected from {path}; with {args.models}:")
         for what, n in sorted(outcome.items()):
             print(f"  {n:7d}  {what}")
-        return EXIT_OK if all(k == "enriched" for k in outcome) else EXIT_PROBLEMS
+        return EXIT_OK if all(k == "enriched" for k in outcome) and not cut else EXIT_PROBLEMS
     if not args.broker:
         raise UnsError("give --broker to republish, or --dry-run --models DIR to check first")
+    return _republish(args, path, letters, cut)
+
+
+def _republish(
+    args: argparse.Namespace, path: Path, letters: list[DeadLetter], cut: list[DeadLetter]
+) -> int:
+    """Republish what the journal does not list yet (all with --again), recording each."""
+    import asyncio
+    import os
+
+    from uns.config.broker import refuse_credentials
     from uns.io.mqtt import BrokerSettings, MqttClient
+    from uns.replay import ReplayJournal
+
+    refuse_credentials(args.broker, "--broker")
+    journal = ReplayJournal(args.journal or f"{path}.replayed")
+    todo, seen = [], set()
+    for letter in letters:
+        if letter.key not in seen and (args.again or letter.key not in journal):
+            todo.append(letter)
+        seen.add(letter.key)
+    creds = {
+        k: v
+        for k, v in (
+            ("username", os.environ.get("UNS_BROKER_USERNAME")),
+            ("password", os.environ.get("UNS_BROKER_PASSWORD")),
+        )
+        if v
+    }
 
     async def republish() -> None:
         settings = BrokerSettings.from_url(
-            args.broker, client_id=f"uns-replay-{os.getpid()}", clean_start=True
+            args.broker, client_id=f"uns-replay-{os.getpid()}", clean_start=True, **creds
         )
         async with MqttClient(settings) as client:
-            for letter in letters:
-                await client.publish(letter.topic, letter.payload, qos=1)
+            for letter in todo:
+                hints = _hints(letter)
+                await client.publish(letter.topic, letter.payload, qos=1, user_properties=hints)
+                try:
+                    journal.record(letter.key)
+                except OSError as exc:
+                    raise UnsError(f"cannot write the journal {journal.path}: {exc}") from None
 
     asyncio.run(republish())
-    print(f"republished {len(letters)} dead letters from {path} to {args.broker}")
-    return EXIT_OK
+    skipped = len(letters) - len(todo)
+    again = f"; {skipped} already replayed or repeated, skipped (--again republishes)"
+    print(
+        f"republished {len(todo)} dead letters from {path} to {args.broker}"
+        + (again if skipped else "")
+    )
+    return EXIT_PROBLEMS if cut else EXIT_OK
+
+
+def _hints(letter: DeadLetter) -> list[tuple[str, str]]:
+    """The user properties that make the service take a replayed message as it first came."""
+    import orjson
+
+    from uns.delivery import REPLAY_RECEIVED, REPLAY_VALUES
+
+    hints = [(REPLAY_RECEIVED, letter.received)] if letter.received else []
+    if letter.values is not None:
+        hints.append((REPLAY_VALUES, orjson.dumps(list(letter.values)).decode()))
+    return hints
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--until", metavar="ISO", help="received before")
     replay.add_argument("--broker", metavar="URL", help="republish to this broker")
     replay.add_argument("--dry-run", action="store_true", help="only show what the model does now")
+    replay.add_argument(
+        "--journal", metavar="FILE", help="record of what was replayed (default: SPOOL.replayed)"
+    )
+    replay.add_argument(
+        "--again", action="store_true", help="republish also what the journal says went out"
+    )
     replay.add_argument("--models", metavar="DIR", default="models", help="for --dry-run")
     replay.set_defaults(func=_replay)
 

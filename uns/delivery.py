@@ -8,6 +8,7 @@ the same raw message yields the same id for the same output, so a consumer can d
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -58,3 +59,52 @@ def bounded_dead_letter(dead_letter: bytes, raw_payload: bytes, excerpt_bytes: i
     body["payload_bytes"] = len(raw_payload)
     body["payload_sha256"] = hashlib.sha256(raw_payload).hexdigest()
     return orjson.dumps(body)
+
+
+def spool_entry(
+    dead_letter: bytes,
+    reason: str | None,
+    raw: tuple[str, bytes],
+    max_bytes: int,
+    excerpt_bytes: int,
+) -> bytes:
+    """What the spool keeps of a dead letter: what replay needs, within `max_bytes`.
+
+    The whole raw topic (a `topic_too_long` dead letter publishes it cut); the whole raw
+    payload while the entry stays within `max_bytes`, else only an excerpt with its size and
+    sha256 (replay reports and skips such entries), so a few huge payloads cannot roll the spool.
+    """
+    raw_topic, raw_payload = raw
+    if len(dead_letter) > max_bytes:
+        dead_letter = bounded_dead_letter(dead_letter, raw_payload, excerpt_bytes)
+    if reason == "topic_too_long":
+        body: dict[str, Any] = orjson.loads(dead_letter)
+        body["topic"] = raw_topic
+        dead_letter = orjson.dumps(body)
+    return dead_letter
+
+
+# MQTT 5 user properties `uns replay` sends with a republished dead letter.
+REPLAY_RECEIVED = "uns-received"  # the original arrival time (ISO-8601 UTC)
+REPLAY_VALUES = "uns-values"  # JSON list: the values of a batch that failed
+
+
+def replay_hints(
+    properties: tuple[tuple[str, str], ...], now_ms: int
+) -> tuple[int, frozenset[str] | None]:
+    """The arrival time and the values to take of a message `uns replay` republished; a hint
+    that does not parse is ignored (the message is then taken as a new one)."""
+    received_ms, only = now_ms, None
+    for key, value in properties:
+        try:
+            if key == REPLAY_RECEIVED:
+                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if when.tzinfo is not None:
+                    received_ms = int(when.timestamp() * 1000)
+            elif key == REPLAY_VALUES:
+                names = orjson.loads(value)
+                if isinstance(names, list) and all(isinstance(n, str) for n in names):
+                    only = frozenset(names)
+        except (ValueError, orjson.JSONDecodeError):
+            continue
+    return received_ms, only

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings
+from uns.errors import SettingsError
 from uns.io.http import HealthServer
 from uns.metrics import Stats, registry_for
 from uns.reload import ModelWatcher, ReloadResult, fingerprint
@@ -39,6 +40,7 @@ async def serve(
     `started` is handed the service before it runs, for callers that watch it (`uns demo`).
     """
     root = Path(settings.models)
+    settings.broker_settings()  # the URL and the password file, before anything starts
     limits = settings.model_limits.limits()
     ns = load_model(root, limits)
     stats = Stats(model_loaded_at=time.time(), model_version=fingerprint(root))
@@ -70,7 +72,14 @@ async def serve(
             settings.metrics_port,
             pages=page,
         )
-        await health.start()
+        try:
+            await health.start()
+        except OSError as exc:
+            where = f"{settings.metrics_host}:{settings.metrics_port}"
+            raise SettingsError(
+                f"metrics_port: cannot listen on {where}: {exc.strerror or exc} "
+                "(another process has it? choose another --metrics-port)"
+            ) from None
     try:
         async with asyncio.TaskGroup() as tg:
             watch = tg.create_task(watcher.run(), name="uns.reload")
@@ -111,4 +120,21 @@ async def _main(settings: ServiceSettings) -> int:
 
 
 def run_service(settings: ServiceSettings) -> int:
-    return asyncio.run(_main(settings))
+    try:
+        return asyncio.run(_main(settings))
+    except BaseExceptionGroup as group:  # a task group wraps what its tasks raised
+        problem = _first_settings_error(group)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def _first_settings_error(error: BaseException) -> SettingsError | None:
+    """A settings problem found once running (at connect time): exit 2, one line."""
+    if isinstance(error, SettingsError):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            if (found := _first_settings_error(inner)) is not None:
+                return found
+    return None

@@ -28,7 +28,14 @@ from typing import Protocol
 
 from uns.config.settings import ServiceSettings
 from uns.context.production import ContextStore
-from uns.delivery import MessageIds, bounded_dead_letter, fits, with_id
+from uns.delivery import (
+    MessageIds,
+    bounded_dead_letter,
+    fits,
+    replay_hints,
+    spool_entry,
+    with_id,
+)
 from uns.host_state import HostState
 from uns.io.client import Mqtt5Transport
 from uns.io.compat import Mqtt311Transport
@@ -328,9 +335,11 @@ class Service:
         """Enrich one message and publish its outputs; called in arrival order, never awaits."""
         self.stats.received += 1
         enricher = self.enricher  # one model for the whole message, even across a reload
-        received_ms = int(time.time() * 1000)
+        received_ms, only = int(time.time() * 1000), None
+        if msg.user_properties:  # a replayed dead letter: its original time, its failed values
+            received_ms, only = replay_hints(msg.user_properties, received_ms)
         try:
-            outs = enricher.process(msg.topic, msg.payload, received_ms)
+            outs = enricher.process(msg.topic, msg.payload, received_ms, only)
         except Exception as exc:  # a bug must cost one message, not the service
             self.stats.message_failures += 1
             self._warn.warning("internal_error", "internal error on %r: %r", msg.topic, exc)
@@ -355,8 +364,9 @@ class Service:
         """Publish one output of a raw message; too large or refused -> a dead letter."""
         if out.kind == "deadletter":
             pending.dead = pending.dead or out.reason
-            self._spool(payload)
-            if not fits(out.topic, payload, self._limit()):
+            self._spool(payload, out.reason, pending)
+            # An oversized raw payload is not copied whole into its dead letter either.
+            if out.reason == "payload_too_large" or not fits(out.topic, payload, self._limit()):
                 payload = self._bounded(payload, pending)
         elif out.kind == "enriched":
             if not fits(out.topic, payload, self._limit()):
@@ -441,12 +451,15 @@ class Service:
             payload, pending.message.payload, self.settings.deadletter_excerpt_bytes
         )
 
-    def _spool(self, payload: bytes) -> None:
+    def _spool(self, payload: bytes, reason: str | None, pending: _Pending) -> None:
         # Spooled before publishing: a redelivery may spool a line twice, but nothing
         # dead-lettered is ever missing from the spool.
         if self.spool is not None:
+            raw = (pending.message.topic, pending.message.payload)
+            limit = self.settings.deadletter_spool_entry_max_kb * 1024
+            entry = spool_entry(payload, reason, raw, limit, self.settings.deadletter_excerpt_bytes)
             try:
-                self.spool.append(payload)
+                self.spool.append(entry)
             except OSError as exc:  # a full disk must not stop the stream
                 self._warn.warning("spool", "cannot write the dead-letter spool: %s", exc)
 

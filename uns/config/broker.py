@@ -59,15 +59,22 @@ class BrokerSettings:
         try:
             parts = urllib.parse.urlsplit(url.strip())
             port = parts.port
-        except ValueError as exc:
-            raise SettingsError(f"broker URL is not valid: {exc}") from None
+        except ValueError:  # its text quotes the URL, maybe a piece of the password: not shown
+            raise SettingsError(
+                f"broker URL {redacted(url)} is not valid: the port is not a number in "
+                "0..65535 (a password with / ? # @ in the URL must be percent-encoded; "
+                "better, give it in UNS_BROKER_PASSWORD or broker.password_file)"
+            ) from None
         scheme = parts.scheme.lower()
         if scheme not in _SCHEMES:
             raise SettingsError(f"broker URL scheme must be mqtt or mqtts, not {scheme!r}")
         if not parts.hostname:
             raise SettingsError("broker URL has no host")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise SettingsError("broker URL must not have a path, query or fragment")
+            raise SettingsError(
+                f"broker URL {redacted(url)} must not have a path, query or fragment (a "
+                "password with / ? # in the URL must be percent-encoded)"
+            )
         default_port, tls = _SCHEMES[scheme]
         values: dict[str, Any] = {"host": parts.hostname, "port": default_port, "tls": tls}
         if port is not None:
@@ -88,3 +95,23 @@ class BrokerSettings:
         """For log lines: scheme, user and address, never the password."""
         user = f"{self.username}@" if self.username else ""
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
+
+
+def redacted(url: str) -> str:
+    """The URL for a message: everything between `://` and its last `@` (where credentials
+    are, a password's `#`, `/` or `?` included) replaced by `***`."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        return "***" if "@" in url else url
+    at = rest.rfind("@")
+    return f"{scheme}://***@{rest[at + 1 :]}" if at >= 0 else url.strip()
+
+
+def refuse_credentials(url: str, where: str) -> None:
+    """Credentials on the command line show in `ps` and in shell history: refuse them."""
+    if "@" in url.partition("://")[2]:
+        raise SettingsError(
+            f"{where} {redacted(url)}: no credentials on the command line (every user sees "
+            "them in ps); give UNS_BROKER_USERNAME and UNS_BROKER_PASSWORD or "
+            "broker.password_file"
+        )

@@ -103,6 +103,8 @@ class ServiceSettings(BaseModel):
     deadletter_excerpt_bytes: int = Field(default=1024, ge=0, le=65536)
     deadletter_spool: str | None = None  # JSON lines of every dead letter, for `uns replay`
     deadletter_spool_max_mb: int = Field(default=100, ge=1)
+    # A spool entry over this keeps only an excerpt and the sha256 (replay skips it).
+    deadletter_spool_entry_max_kb: int = Field(default=1024, ge=1)
     drain_timeout_s: float = Field(default=10.0, gt=0)
     reload_interval_s: float = Field(default=2.0, gt=0)  # how often the models dir is polled
     metrics_host: str = "127.0.0.1"
@@ -136,6 +138,24 @@ def _read_secret(path: str) -> str:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SettingsError(f"password_file {path} is readable by others: chmod 600 it")
     return text
+
+
+def _refuse_shared_secret(path: str, data: dict[str, Any]) -> None:
+    """A password in `broker.url` of a file others can read is not a secret any more."""
+    broker = data.get("broker")
+    url = broker.get("url") if isinstance(broker, dict) else None
+    if not isinstance(url, str) or ":" not in url.partition("://")[2].rpartition("@")[0]:
+        return
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return  # it was just read; a race with its removal is not a secrets problem
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SettingsError(
+            f"settings file {path} holds a password in broker.url and is readable by others: "
+            "chmod 600 it, or better move the password to UNS_BROKER_PASSWORD or "
+            "broker.password_file"
+        )
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
@@ -177,6 +197,7 @@ def load_settings(path: str | None, overrides: dict[str, Any]) -> ServiceSetting
         if loaded is not None and not isinstance(loaded, dict):
             raise SettingsError(f"settings file {path} must be a mapping")
         data = loaded or {}
+        _refuse_shared_secret(path, data)
     flags = {k: v for k, v in overrides.items() if v is not None}  # None: flag not given
     for key, value in {**_from_environment(os.environ), **flags}.items():
         target = data

@@ -149,6 +149,11 @@ def deadletter_schema() -> Schema:
             "payload_encoding": {"enum": ["utf-8", "base64", "utf-8-excerpt"]},
             "payload_bytes": {"type": "integer", "description": "with an excerpt: the raw size"},
             "payload_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "values": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "in a batch: the names of the values that failed for this reason",
+            },
         },
         "required": [
             "reason",

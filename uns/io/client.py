@@ -449,6 +449,7 @@ class Mqtt5Transport:
             packet.content_type,
             packet.packet_id or 0,
             self._window.generation,
+            user_properties=tuple(packet.user_properties or ()),
         )
         try:
             self._on_message(message)

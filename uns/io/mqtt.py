@@ -324,13 +324,18 @@ class MqttClient:
         qos: int = 1,
         retain: bool = False,
         content_type: str | None = None,
+        *,
+        user_properties: list[tuple[str, str]] | None = None,
     ) -> None:
         """Publish; with QoS 1, return once the broker's PUBACK has arrived."""
         if qos not in _QOS or not topic or "+" in topic or "#" in topic:
             raise TransportError(f"cannot publish to {topic!r} with QoS {qos}")
-        props = (
-            {"content_type": content_type} if content_type and self.settings.protocol == 5 else {}
-        )
+        props: dict[str, object] = {}
+        if self.settings.protocol == 5:
+            if content_type:
+                props["content_type"] = content_type
+            if user_properties:
+                props["user_property"] = user_properties
         await self._ready(self.settings.publish_timeout_s, f"publish to {topic!r}")
         while True:
             try:

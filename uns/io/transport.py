@@ -33,6 +33,7 @@ class Inbound:
     packet_id: int  # 0 for QoS 0
     connection: int  # which connection it came on: an ack for an older one is ignored
     acked: bool = False
+    user_properties: tuple[tuple[str, str], ...] = ()  # MQTT 5 (uns replay's hints)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,11 @@ class DeadLetters:
         received_ms: int,
         rejection: Rejection,
         binding: str | None = None,
+        *,
+        values: list[str] | None = None,
     ) -> Outgoing:
-        """The dead-letter message for a raw message that cannot be placed."""
+        """The dead-letter message for a raw message that cannot be placed; `values`: the
+        names of the values of a batch that failed (replay takes only those)."""
         reason = rejection.reason
         body: dict[str, Any] = {
             "reason": reason,
@@ -40,6 +43,8 @@ class DeadLetters:
             "binding": binding,
             "model": self.revision,
         }
+        if values is not None:
+            body["values"] = values
         try:
             body["payload"] = payload.decode("utf-8")
             body["payload_encoding"] = "utf-8"
@@ -58,6 +63,8 @@ class DeadLetters:
         received_ms: int,
         failed: dict[str, list[str]],
         binding: str | None = None,
+        *,
+        values: dict[str, list[str]] | None = None,
     ) -> list[Outgoing]:
         """One dead letter per reason for a message whose values failed in several ways."""
         out = []
@@ -66,5 +73,6 @@ class DeadLetters:
             if len(details) > _MOST_DETAILS:
                 detail += f"; ... {len(details) - _MOST_DETAILS} more"
             rejection = Rejection(reason, detail)
-            out.append(self.message(topic, payload, received_ms, rejection, binding))
+            names = None if values is None else values.get(reason)
+            out.append(self.message(topic, payload, received_ms, rejection, binding, values=names))
         return out

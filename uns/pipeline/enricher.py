@@ -108,9 +108,15 @@ class Enricher:
     def context_subscriptions(self) -> list[str]:
         return sorted({s.pattern.subscription() for s in self.ns.context_sources})
 
-    def process(self, topic: str, payload: bytes, received_ms: int) -> list[Outgoing]:
-        """Everything to publish for one raw message (possibly nothing, for MES context)."""
-        return self._process(topic, payload, received_ms, None)
+    def process(
+        self, topic: str, payload: bytes, received_ms: int, only: frozenset[str] | None = None
+    ) -> list[Outgoing]:
+        """Everything to publish for one raw message (possibly nothing, for MES context).
+
+        `only`: take just these values of a batch (a replayed dead letter names the values
+        that failed; the others of the same message were published the first time).
+        """
+        return self._process(topic, payload, received_ms, None, only)
 
     def explain(self, topic: str, payload: bytes, received_ms: int) -> tuple[Trace, list[Outgoing]]:
         trace = Trace()
@@ -126,7 +132,12 @@ class Enricher:
         return trace, out
 
     def _process(
-        self, topic: str, payload: bytes, received_ms: int, trace: Trace | None
+        self,
+        topic: str,
+        payload: bytes,
+        received_ms: int,
+        trace: Trace | None,
+        only: frozenset[str] | None = None,
     ) -> list[Outgoing]:
         if len(payload) > self.max_payload:
             size = Rejection("payload_too_large", f"{len(payload)} bytes > {self.max_payload}")
@@ -165,7 +176,10 @@ class Enricher:
             return [self.dead_letter(topic, payload, received_ms, empty, binding.name)]
         out: list[Outgoing] = []
         failed: dict[str, list[str]] | None = None
+        names: dict[str, list[str]] = {}
         for sample in samples:
+            if only is not None and sample.name not in only:
+                continue
             result = self._enrich(hit, topic, sample, received_ms, trace)
             if type(result) is Outgoing:
                 out.append(result)
@@ -173,11 +187,13 @@ class Enricher:
                 assert isinstance(result, Rejection)
                 failed = failed if failed is not None else {}
                 failed.setdefault(result.reason, []).append(result.detail)
+                names.setdefault(result.reason, []).append(sample.name or "")
         if failed is None:
             return out
-        # A batch with bad values dead-letters once per reason, naming the values, and still
-        # publishes the good ones.
-        out += self._rejections(topic, payload, received_ms, failed, binding.name)
+        # A batch with bad values dead-letters once per reason, naming the values (so that a
+        # replay takes only those), and still publishes the good ones.
+        named = names if len(samples) > 1 and all(s.name for s in samples) else None
+        out += self._rejections(topic, payload, received_ms, failed, binding.name, values=named)
         return out
 
     # -- Sparkplug -----------------------------------------------------------------------
