@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from uns.io.http import HealthServer
 from uns.metrics import Stats, registry_for
 from uns.reload import ModelWatcher, ReloadResult, fingerprint
 from uns.service import Service
-from uns.signals import stop_on_signals
+from uns.signals import STOP_SIGNALS, stop_on_signals
 from uns.web import attach_page
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,20 @@ async def _main(settings: ServiceSettings) -> int:
         finally:
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(signal.SIGHUP)
+            exit_forced_on_stop_signals()
+
+
+def exit_forced_on_stop_signals() -> None:
+    """From here on the process only ends: a stop signal exits with 130 at once, not by the
+    signal (which the default handler would do once the event loop's handlers are gone)."""
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to install
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _exit_forced)
+
+
+def _exit_forced(signum: int, _frame: object) -> None:
+    os.write(2, f"{signal.Signals(signum).name} while exiting: exit {EXIT_FORCED}\n".encode())
+    os._exit(EXIT_FORCED)
 
 
 def run_service(settings: ServiceSettings) -> int:

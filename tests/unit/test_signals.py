@@ -41,3 +41,23 @@ def test_a_signal_without_a_task_only_sets_the_event() -> None:
     assert not state.forced
     state.on_signal(signal.SIGINT)
     assert state.forced
+
+
+def test_a_stop_signal_while_the_process_ends_exits_130_not_by_the_signal() -> None:
+    """After the drain the loop's handlers are gone; a second SIGTERM then must still mean
+    "forced" (130), not a death by signal (-15) that a supervisor reads as a crash."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal, time\n"
+        "from uns.runner import exit_forced_on_stop_signals\n"
+        "exit_forced_on_stop_signals()\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "time.sleep(10)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 130, done.stderr
+    assert "SIGTERM while exiting" in done.stderr

@@ -1,6 +1,5 @@
 """The service's MQTT 5 transport: an `asyncio.Protocol` over the `mqtt5` packet codec (Rust,
 sans-IO); why hand-written: docs/decisions.md, "Transport". The session rules kept here:
-
 - Incoming QoS 1: handed to `on_message` in arrival order; the window (`uns.io.window`) sends
   the PUBACKs in that order and bounds what is taken by our Receive Maximum.
 - Outgoing QoS 1: at most the broker's Receive Maximum unacknowledged, the rest wait in order;
@@ -8,7 +7,7 @@ sans-IO); why hand-written: docs/decisions.md, "Transport". The session rules ke
   Packet Size is never sent (its callback gets 0x95).
 - Session: only the first connection may start clean; a resumed session gets our unacked
   publishes again with DUP, a lost one as new packets with the subscriptions renewed.
-  Keep-alive: PINGREQ every half interval, dropped when a PINGRESP is an interval late.
+- Keep-alive: PINGREQ every half interval, dropped when a PINGRESP is an interval late.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -25,7 +24,7 @@ import mqtt5
 
 from uns.config.broker import BrokerSettings
 from uns.errors import SettingsError, TransportError
-from uns.io.connection import backoff_delay, ssl_context
+from uns.io.connection import TakeoverWatch, backoff_delay, log_refused, ssl_context
 from uns.io.transport import PACKET_TOO_LARGE, Inbound, OnAck, Will
 from uns.io.window import InboundWindow
 
@@ -115,6 +114,7 @@ class Mqtt5Transport:
         self._connack: asyncio.Future[mqtt5.ConnAckPacket] | None = None
         self._connected = asyncio.Event()
         self._lost = asyncio.Event()
+        self._takeover = TakeoverWatch(settings.client_id)
         self._out: list[bytes] = []
         self._flush_scheduled = False
         self._renewing = False  # our own reconnect, to get dropped messages again
@@ -244,7 +244,7 @@ class Mqtt5Transport:
             self._keepalive = asyncio.create_task(self._ping(keep_alive), name="uns.mqtt.ping")
         if self._filters and not connack.session_present:
             codes = await self._send_subscribe(list(self._filters.items()))
-            _log_refused(self._filters.keys(), codes)
+            log_refused(self._filters.keys(), codes)
         log.log(
             logging.DEBUG if self._renewed else logging.INFO,
             "connected to %s (session present: %s)",
@@ -252,6 +252,7 @@ class Mqtt5Transport:
             connack.session_present,
         )
         self._connected.set()
+        self._takeover.up()
         if self._on_change is not None:
             self._on_change(True)
 
@@ -278,6 +279,8 @@ class Mqtt5Transport:
             self._connack.set_exception(TransportError(f"connection closed: {exc!r}"))
         was_up = self.connected
         self._set_down()
+        if not self._renewing:  # our own reconnects are no sign of another client
+            self._takeover.down()
         if was_up and not self._renewing:
             log.warning("lost connection to %s: %s", self.settings.address, exc or "closed")
         self._lost.set()
@@ -328,7 +331,7 @@ class Mqtt5Transport:
             except TransportError:
                 continue  # lost before the SUBACK: sent again on the next connection
             self._filters.update(items)  # renewed from now on when a session is lost
-            _log_refused([f for f, _ in items], codes)
+            log_refused([f for f, _ in items], codes)
             return codes
 
     async def _send_subscribe(self, items: list[tuple[str, int]]) -> list[int]:
@@ -436,6 +439,7 @@ class Mqtt5Transport:
                 self._connack.set_result(packet)
         elif isinstance(packet, mqtt5.DisconnectPacket):
             log.warning("the broker disconnected us: %r", packet.reason_code)
+            self._takeover.disconnected(int(packet.reason_code))
         else:
             log.warning("ignoring an unexpected %s from the broker", type(packet).__name__)
 
@@ -492,8 +496,3 @@ class Mqtt5Transport:
         socket = self._socket
         if socket is not None and not socket.is_closing():
             socket.write(data)
-
-
-def _log_refused(filters: Iterable[str], codes: list[int]) -> None:
-    if refused := [f for f, code in zip(filters, codes, strict=False) if code >= 0x80]:
-        log.error("the broker refused the subscription to %s", ", ".join(refused))

@@ -61,10 +61,14 @@ class HealthServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            async with asyncio.timeout(5):  # for the request only: event streams stay open
-                request = await reader.readline()
-                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    pass  # headers are not needed
+            try:
+                async with asyncio.timeout(5):  # for the request only: event streams stay open
+                    request = await reader.readline()
+                    while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                        pass  # headers are not needed
+            except ValueError:  # a line over the reader's 64 KiB limit
+                await self._answer(writer, "414 URI Too Long", b"request line or header too long\n")
+                return
             parts = request.decode("latin-1").split()
             method = parts[0] if parts else ""
             path, _, query = (parts[1] if len(parts) >= 2 else "").partition("?")
@@ -72,16 +76,25 @@ class HealthServer:
             if pages is not None and await pages.serve(path, query, writer):
                 return
             status, ctype, body = self._route(method, path)
-            head = (
-                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            )
-            writer.write(head.encode("latin-1") + body)
-            await writer.drain()
+            await self._answer(writer, status, body, ctype)
         except (TimeoutError, ConnectionError, UnicodeDecodeError):
             pass
         finally:
             writer.close()
+
+    @staticmethod
+    async def _answer(
+        writer: asyncio.StreamWriter,
+        status: str,
+        body: bytes,
+        ctype: str = "text/plain; charset=utf-8",
+    ) -> None:
+        head = (
+            f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        writer.write(head.encode("latin-1") + body)
+        await writer.drain()
 
     def _route(self, method: str, path: str) -> tuple[str, str, bytes]:
         text = "text/plain; charset=utf-8"

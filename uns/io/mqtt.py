@@ -30,7 +30,7 @@ from gmqtt.storage import PersistentStorage
 
 from uns.config.broker import BrokerSettings
 from uns.errors import TransportError
-from uns.io.connection import backoff_delay, ssl_context
+from uns.io.connection import TakeoverWatch, backoff_delay, ssl_context
 from uns.io.transport import Will
 
 __all__ = ["BrokerSettings", "Message", "MqttClient", "Will", "backoff_delay", "ssl_context"]
@@ -216,6 +216,7 @@ class MqttClient:
         self._on_change = on_connection_change
         self._ssl = ssl_context(s)
         self._acks = _AckTracker(s.publish_timeout_s)
+        self._takeover = TakeoverWatch(s.client_id)
         v5 = {"session_expiry_interval": s.session_expiry_s, "receive_maximum": s.receive_maximum}
         self._client = client = _Gmqtt(
             s.client_id,
@@ -437,6 +438,7 @@ class MqttClient:
 
     def _on_connect(self, _client: Any, flags: int, _rc: int, _props: Any) -> None:
         self._session_present = bool(flags)
+        self._takeover.up()
         protocol = self._client._connection._protocol
         if not isinstance(protocol._transport, _CoalescingTransport):
             protocol._transport = _CoalescingTransport(protocol._transport)
@@ -451,6 +453,7 @@ class MqttClient:
             self._set_connected(False)
             if not self._closing:
                 log.warning("lost connection to %s", self.settings.address)
+                self._takeover.down()
                 self._lost.set()
 
     def _on_subscribe(self, _client: Any, mid: int, granted: Sequence[int], _props: Any) -> None:
