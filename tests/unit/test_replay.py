@@ -104,3 +104,41 @@ def test_dry_run_shows_what_a_fixed_model_does(tmp_path: Path, capsys) -> None: 
     assert "2  still dead-lettered: unknown_raw_tag" in capsys.readouterr().out
     assert main(["replay", str(path), "--dry-run", "--models", str(fixed)]) == 0
     assert "2  enriched" in capsys.readouterr().out
+
+
+def test_a_batch_dead_letter_names_its_failed_values_and_replay_takes_only_those() -> None:
+    enricher = Enricher(load_model(MODEL), ContextStore())
+    batch = orjson.dumps(
+        {"timestamp": NOW, "values": [{"id": "L9.OV9.TT1", "v": 1}, {"id": "L9.OV9.XX", "v": 2}]}
+    )
+    outs = enricher.process("raw/kepware/austin", batch, NOW)
+    assert [o.kind for o in outs] == ["enriched", "deadletter"]
+    assert orjson.loads(outs[1].payload)["values"] == ["L9.OV9.XX"]
+    again = enricher.process("raw/kepware/austin", batch, NOW, frozenset(["L9.OV9.XX"]))
+    assert [o.kind for o in again] == ["deadletter"]  # TT1 is not published a second time
+
+
+def test_replay_hints_give_the_original_time_and_ignore_what_does_not_parse() -> None:
+    from uns.delivery import REPLAY_RECEIVED, REPLAY_VALUES, replay_hints
+
+    hints = ((REPLAY_RECEIVED, "2026-03-24T10:00:00.000Z"), (REPLAY_VALUES, '["a", "b"]'))
+    assert replay_hints(hints, 5) == (NOW, frozenset(["a", "b"]))
+    bad = ((REPLAY_RECEIVED, "yesterday"), (REPLAY_VALUES, "[1]"), ("other", "x"))
+    assert replay_hints(bad, 5) == (5, None)
+    assert replay_hints(((REPLAY_RECEIVED, "2026-03-24T10:00:00"),), 5) == (5, None)  # no zone
+
+
+def test_a_spool_entry_keeps_the_whole_topic_and_bounds_the_payload() -> None:
+    from uns.delivery import spool_entry
+
+    long_topic = "plc/" + "a" * 2000
+    dead = orjson.dumps({"reason": "topic_too_long", "topic": long_topic[:256] + "...",
+                         "payload": "1", "payload_encoding": "utf-8"})  # fmt: skip
+    kept = orjson.loads(spool_entry(dead, "topic_too_long", (long_topic, b"1"), 4096, 64))
+    assert kept["topic"] == long_topic
+    huge = b"x" * 10_000
+    dead = orjson.dumps({"reason": "bad_json", "topic": "plc/a", "payload": huge.decode(),
+                         "payload_encoding": "utf-8"})  # fmt: skip
+    entry = spool_entry(dead, "bad_json", ("plc/a", huge), 4096, 64)
+    assert len(entry) < 4096
+    assert orjson.loads(entry)["payload_encoding"] == "utf-8-excerpt"

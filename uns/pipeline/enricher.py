@@ -187,12 +187,14 @@ class Enricher:
                 assert isinstance(result, Rejection)
                 failed = failed if failed is not None else {}
                 failed.setdefault(result.reason, []).append(result.detail)
-                names.setdefault(result.reason, []).append(sample.name or "")
+                named_here = names.setdefault(result.reason, [])
+                if sample.name is not None:  # an unreadable record: no model fix helps it
+                    named_here.append(sample.name)
         if failed is None:
             return out
         # A batch with bad values dead-letters once per reason, naming the values (so that a
         # replay takes only those), and still publishes the good ones.
-        named = names if len(samples) > 1 and all(s.name for s in samples) else None
+        named = names if len(samples) > 1 else None
         out += self._rejections(topic, payload, received_ms, failed, binding.name, values=named)
         return out
 
