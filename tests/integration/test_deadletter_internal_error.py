@@ -18,10 +18,12 @@ async def test_a_bug_while_enriching_dead_letters_the_message_as_internal_error(
     process = enricher.process
     poisoned = f"{running.prefix}/raw/scalar/O1/STATE"
 
-    def buggy(topic: str, payload: bytes, received_ms: int) -> list[Outgoing]:
+    def buggy(
+        topic: str, payload: bytes, received_ms: int, only: frozenset[str] | None = None
+    ) -> list[Outgoing]:
         if topic == poisoned:
             raise KeyError("a bug")
-        return process(topic, payload, received_ms)
+        return process(topic, payload, received_ms, only)
 
     enricher.process = buggy  # type: ignore[method-assign]
     await running.publish("raw/scalar/O1/STATE", b"running")
