@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats", "sparkplug"),
     ("context",),
     ("config",),
-    ("pipeline",),
+    ("pipeline", "partitioning"),  # partitioning: who owns which binding and topic
     ("lint",),
     ("io", "metrics", "replay"),  # replay: the dead-letter spool the service appends to
     ("service", "delivery", "host_state"),  # delivery: message ids; host_state: Sparkplug STATE

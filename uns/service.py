@@ -43,6 +43,7 @@ from uns.io.transport import PACKET_TOO_LARGE, REFUSED, Inbound, Transport
 from uns.metrics import Stats
 from uns.model.namespace import Namespace
 from uns.model.topics import minimal_filters
+from uns.partitioning import PartitionPlan
 from uns.pipeline import Enricher, Outgoing, Rejection
 from uns.replay import Spool
 from uns.sparkplug import SparkplugHost, sparkplug_subscriptions
@@ -132,6 +133,9 @@ class Service:
             rebirth_rate_per_s=sp.rebirth_rate_per_s,
             rebirth_burst=sp.rebirth_burst,
         )
+        self.partition = settings.partition_of()
+        self._index = self.partition.index if self.partition is not None else 0
+        self.plan = self._plan(ns)
         self.enricher = self._enricher(ns)
         self.spool = (
             Spool(settings.deadletter_spool, settings.deadletter_spool_max_mb * 1024 * 1024)
@@ -180,6 +184,7 @@ class Service:
         """
         before = set(self.subscriptions())
         self.stats.model_version = version or self.stats.model_version
+        self.plan = self._plan(ns)
         self.enricher = self._enricher(ns)
         self.stats.model_loaded_at = time.time()
         if self.observer is not None:  # hook: the namespace page (uns.web)
@@ -201,13 +206,24 @@ class Service:
             revision=self.stats.model_version or None,  # lineage: outputs name the model
         )
 
+    def _plan(self, ns: Namespace) -> PartitionPlan | None:
+        if self.partition is None:
+            return None
+        return PartitionPlan(ns, self.partition.count, self.settings.subscribe)
+
     def subscriptions(self) -> list[tuple[str, int]]:
         """The filters to hold, without overlaps (a broker delivers once per matching filter).
 
         Context (MES) and Sparkplug births/deaths are never shared: every replica must see
         every announcement to join context and resolve aliases. Raw data and Sparkplug DATA
-        go through `$share/<share_group>/` when scale-out is on.
+        go through `$share/<share_group>/` when scale-out is on. A partition holds context and
+        the filters of what it owns (`uns.partitioning`).
         """
+        qos: int = self.settings.qos
+        state = [self.sparkplug.state_topic()] if self.sparkplug.host_id is not None else []
+        if self.plan is not None and self.partition is not None:
+            owned = self.plan.filters(self.partition.index)
+            return [(f, qos) for f in minimal_filters(owned + state)]
         context = self.enricher.context_subscriptions()
         private = list(context)
         shared = self.settings.subscribe or [
@@ -216,9 +232,7 @@ class Service:
         if self.enricher.uses_sparkplug:
             for f in sparkplug_subscriptions():
                 (shared if f.split("/")[2].endswith("DATA") else private).append(f)
-        if self.sparkplug.host_id is not None:
-            private.append(self.sparkplug.state_topic())  # to answer a stray offline STATE
-        qos: int = self.settings.qos
+        private += state  # to answer a stray offline STATE
         group = self.settings.share_group
         if not group:
             return [(f, qos) for f in minimal_filters(private + shared)]
@@ -334,6 +348,13 @@ class Service:
     def _on_message(self, msg: Inbound) -> None:
         """Enrich one message and publish its outputs; called in arrival order, never awaits."""
         self.stats.received += 1
+        plan = self.plan
+        if plan is not None and plan.foreign(msg.topic, self._index):
+            # Another partition enriches it (overlapping filters or a spread Sparkplug binding).
+            self.stats.outcome("other_partition")
+            assert self.transport is not None
+            self.transport.ack(msg)
+            return
         enricher = self.enricher  # one model for the whole message, even across a reload
         received_ms, only = int(time.time() * 1000), None
         if msg.user_properties:  # a replayed dead letter: its original time, its failed values

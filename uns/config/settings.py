@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from uns.config.broker import BrokerSettings
 from uns.config.entries import ModelLimits
 from uns.errors import SettingsError
+from uns.model.partition import Partition
 
 
 class BrokerSection(BaseModel):
@@ -91,6 +92,9 @@ class ServiceSettings(BaseModel):
     model_limits: ModelLimitsSection = ModelLimitsSection()
     qos: Literal[0, 1] = 1  # for subscriptions and publications
     share_group: str | None = None  # raw data via $share/<group>/...; context never shared
+    # "I/N": enrich only what partition I of N owns (docs/deployment.md, "Partitions").
+    partition: str | None = None
+    workers: int = Field(default=1, ge=1, le=256)  # >1: a supervisor runs N partitions
     # Raw filters to use instead of one per binding (e.g. ["plc/#"] for 100k bindings);
     # traffic that no binding matches is dead-lettered as usual.
     subscribe: list[str] | None = None
@@ -111,6 +115,25 @@ class ServiceSettings(BaseModel):
     metrics_port: int | None = 9464  # None disables the endpoint
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("partition")
+    @classmethod
+    def _partition(cls, value: str | None) -> str | None:
+        return None if value is None else str(Partition.parse(value))
+
+    @model_validator(mode="after")
+    def _scale_out(self) -> ServiceSettings:
+        if self.share_group and (self.partition or self.workers > 1):
+            raise ValueError(
+                "share_group and partition/workers exclude each other: partitions keep "
+                "per-topic order, a shared subscription hands messages out round robin"
+            )
+        if self.partition and self.workers > 1:
+            raise ValueError("give partition (one replica) or workers (a supervisor), not both")
+        return self
+
+    def partition_of(self) -> Partition | None:
+        return None if self.partition is None else Partition.parse(self.partition)
 
     def broker_settings(self, env: dict[str, str] | None = None) -> BrokerSettings:
         env = dict(os.environ) if env is None else env
@@ -209,7 +232,7 @@ def load_settings(path: str | None, overrides: dict[str, Any]) -> ServiceSetting
         return ServiceSettings.model_validate(data)
     except ValidationError as exc:
         lines = [
-            f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            f"  {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
             for e in exc.errors(include_url=False)
         ]
         where = path or "command line"
