@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from uns import __version__
+from uns.argtypes import positive_int
 from uns.errors import UnsError
 from uns.model.problem import ModelError
 
@@ -88,6 +89,8 @@ def _run(args: argparse.Namespace) -> int:
             "broker.url": args.broker,
             "broker.client_id": args.client_id,
             "share_group": args.share_group,
+            "partition": args.partition,
+            "workers": args.workers,
             "metrics_port": args.metrics_port,
             "log_format": args.log_format,
             "log_level": args.log_level,
@@ -147,6 +150,12 @@ def _explain(args: argparse.Namespace) -> int:
     primed = prime_sparkplug_host(host, args.topic, birth, received)
     trace, outs = enricher.explain(args.topic, payload, received)
     trace.notes[:0] = primed
+    owned_by = None
+    if args.partitions is not None:
+        from uns.lint.partitions import owner_text
+        from uns.partitioning import PartitionPlan
+
+        owned_by = owner_text(PartitionPlan(ns, args.partitions), args.topic)
     messages = [
         {"kind": o.kind, "topic": o.topic, "retain": o.retain, "payload": orjson.loads(o.payload)}
         for o in outs
@@ -163,6 +172,8 @@ def _explain(args: argparse.Namespace) -> int:
             "notes": trace.notes,
             "messages": messages,
         }
+        if owned_by is not None:
+            doc["partition"] = owned_by
         print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
         return EXIT_OK if all(m["kind"] == "enriched" for m in messages) else EXIT_PROBLEMS
     if trace.kind == "none":
@@ -179,6 +190,8 @@ def _explain(args: argparse.Namespace) -> int:
         )
         for c in trace.candidates:
             print(f"    {c}")
+    if owned_by is not None:
+        print(f"  partition: {owned_by}")
     for note in trace.notes:
         print(f"  {note}")
     for m in messages:
@@ -328,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", metavar="FILE", help="settings file (YAML)")
     run.add_argument("--client-id", help="MQTT client id (default: uns-<hostname>)")
     run.add_argument("--share-group", help="receive raw data via $share/<group>/ (scale-out)")
+    run.add_argument(
+        "--partition", metavar="I/N", help="enrich only what partition I of N owns (from 0)"
+    )
+    run.add_argument(
+        "--workers", type=positive_int, metavar="N", help="run N partitions as child processes"
+    )
     run.add_argument("--metrics-port", type=int, help="Prometheus port (default 9464)")
     run.add_argument("--log-format", choices=["text", "json"])
     run.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
@@ -338,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--models", metavar="DIR", default="models")
     explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.add_argument(
+        "--partitions", metavar="N", type=positive_int, help="say which of N partitions owns it"
+    )
     explain.add_argument("topic", metavar="RAW_TOPIC")
     explain.add_argument("payload", metavar="PAYLOAD", nargs="?", help="default: stdin")
     written = explain.add_mutually_exclusive_group()

@@ -148,7 +148,13 @@ class ServiceSettings(BaseModel):
             creds["username"] = username
         if password and in_url.password is None:
             creds["password"] = password
-        return BrokerSettings.from_url(b.url, **creds, **b.options())
+        options = b.options()
+        partition = self.partition_of()
+        if partition is not None:
+            # One persistent session per partition and count: a new count starts fresh
+            # sessions (docs/deployment.md, "Changing the partition count").
+            options["client_id"] = f"{b.client_id}-p{partition.index}of{partition.count}"
+        return BrokerSettings.from_url(b.url, **creds, **options)
 
 
 def _read_secret(path: str) -> str:

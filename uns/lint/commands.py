@@ -123,6 +123,12 @@ def tree_command(
         return EXIT_USAGE
     for line in render_tree(governed_tree(ns, args.site), args.depth, args.tags):
         print(line, file=out)
+    if args.partitions is not None:
+        from uns.lint.partitions import split_lines
+
+        print("", file=out)
+        for line in split_lines(ns, args.partitions):
+            print(line, file=out)
     if problems:
         print(
             f"{len(problems)} model problem(s): the tree shows what loaded; run `uns lint`",
@@ -159,7 +165,7 @@ def diff_command(
 
 
 def add_lint_parsers(sub: Any) -> None:
-    """Register `lint`, `tree` and `diff` on the CLI's subparsers."""
+    """Register `lint`, `tree`, `diff` and `partitions` on the CLI's subparsers."""
     lint = sub.add_parser(
         "lint",
         help="lint the governed namespace (exit 1 on errors)",
@@ -182,6 +188,9 @@ def add_lint_parsers(sub: Any) -> None:
     tree.add_argument("--site", metavar="S", help="only this site")
     tree.add_argument("--depth", metavar="N", type=positive_int, help="draw N topic levels")
     tree.add_argument("--tags", action="store_true", help="list every tag with type and unit")
+    tree.add_argument(
+        "--partitions", metavar="N", type=positive_int, help="also say which partition owns what"
+    )
     tree.set_defaults(func=tree_command)
 
     diff = sub.add_parser(
@@ -200,3 +209,7 @@ def add_lint_parsers(sub: Any) -> None:
         "--fail-on-unit", action="store_true", help=argparse.SUPPRESS
     )
     diff.set_defaults(func=diff_command)
+
+    from uns.lint.partitions import add_partitions_parser
+
+    add_partitions_parser(sub)

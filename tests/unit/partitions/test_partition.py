@@ -142,3 +142,10 @@ def test_split_report_covers_every_binding_once(tmp_path: Path) -> None:
     names = [who.binding for _, owned in report for who in owned]
     assert sorted(names) == sorted(b.name for b in ns.bindings)
     assert [p for p, _ in report] == [0, 1, 2]
+
+
+def test_each_partition_has_its_own_session() -> None:
+    settings = load_settings(None, {"partition": "1/3", "broker.client_id": "uns-a"})
+    assert settings.broker_settings(env={}).client_id == "uns-a-p1of3"
+    plain = load_settings(None, {"broker.client_id": "uns-a"})
+    assert plain.broker_settings(env={}).client_id == "uns-a"
