@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lint",),
     ("io", "metrics", "replay"),  # replay: the dead-letter spool the service appends to
     ("service", "delivery", "host_state"),  # delivery: message ids; host_state: Sparkplug STATE
-    ("runner", "reload", "demo", "simulator", "web", "contract"),
+    ("runner", "reload", "demo", "simulator", "web", "contract", "workers", "worker_metrics"),
     ("cli", "__main__"),
 )
 

@@ -97,6 +97,10 @@ def _run(args: argparse.Namespace) -> int:
         },
     )
     _setup_logging(settings.log_level, settings.log_format)
+    if settings.workers > 1:
+        from uns.workers import run_workers
+
+        return run_workers(settings)
     return run_service(settings)
 
 

@@ -46,6 +46,10 @@ async def serve(
     ns = load_model(root, limits)
     stats = Stats(model_loaded_at=time.time(), model_version=fingerprint(root))
     service = Service(settings, ns, stats=stats)
+    if service.plan is not None:
+        log.info(
+            "partition %s of the bindings (`uns partitions` shows the split)", settings.partition
+        )
     page = attach_page(service, ns, settings) if settings.metrics_port is not None else None
     if started is not None:
         started(service)
