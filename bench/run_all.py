@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 BENCHES = [
     ["e2e.py"],
+    ["partitions.py"],
     ["transport_relay.py", "--messages", "50000"],
     ["pipeline_micro.py"],
     ["normalize_micro.py"],
