@@ -130,6 +130,11 @@ class ServiceSettings(BaseModel):
             )
         if self.partition and self.workers > 1:
             raise ValueError("give partition (one replica) or workers (a supervisor), not both")
+        if self.sparkplug.host_id and (self.partition or self.workers > 1):
+            raise ValueError(
+                "sparkplug.host_id with partitions: every partition would publish the host's "
+                "STATE and any one's Will would mark it offline for all; leave host_id unset"
+            )
         return self
 
     def partition_of(self) -> Partition | None:

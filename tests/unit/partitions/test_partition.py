@@ -58,6 +58,8 @@ def test_partitions_and_shared_subscriptions_exclude_each_other() -> None:
         load_settings(None, {"partition": "0/2", "share_group": "uns"})
     with pytest.raises(SettingsError, match=r"partition .* or workers"):
         load_settings(None, {"partition": "0/2", "workers": 2})
+    with pytest.raises(SettingsError, match=r"host_id with partitions"):
+        load_settings(None, {"workers": 2, "sparkplug.host_id": "scada"})
 
 
 def test_each_partition_subscribes_to_what_it_owns(tmp_path: Path) -> None:
