@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from uns.formats import get_format
 from uns.model.namespace import Binding, Namespace
 from uns.model.partition import Partition, owner
 from uns.model.topics import LITERAL, TopicPattern, minimal_filters
@@ -43,6 +44,11 @@ class BindingOwner:
     binding: str
     partition: int | None
     key: str  # what was hashed: the binding name or "group/edge_node"
+
+
+def host_routed(binding: Binding) -> bool:
+    """Sparkplug: the pipeline hands its topics to the Sparkplug host, as here."""
+    return get_format(binding.spec.format).host_routed
 
 
 def sparkplug_node(binding: Binding) -> str | None:
@@ -69,7 +75,7 @@ class PartitionPlan:
             self._context.add(s.pattern, s.name)
         self._bindings = TopicIndex[Binding]()
         for b in ns.bindings:
-            if b.spec.format != "sparkplug":
+            if not host_routed(b):
                 self._bindings.add(b.pattern, b)
         self._filters = [self._filters_of(p) for p in range(count)]
         # Each filter of any partition, with the lowest partition that holds it.
@@ -83,7 +89,7 @@ class PartitionPlan:
         self._cache: dict[str, int] = {}
 
     def binding_owner(self, binding: Binding) -> BindingOwner:
-        if binding.spec.format == "sparkplug":
+        if host_routed(binding):
             node = sparkplug_node(binding)
             if node is None:
                 return BindingOwner(binding.name, None, "group/edge_node of each message")
@@ -104,13 +110,13 @@ class PartitionPlan:
                 spread = True
             elif who.partition != partition:
                 continue
-            elif b.spec.format == "sparkplug":
+            elif host_routed(b):
                 filters += node_filters(who.key)
             elif not self.subscribe:
                 filters.append(b.pattern.subscription())
         if spread:
             filters += sparkplug_subscriptions()
-        elif any(b.spec.format == "sparkplug" for b in self.ns.bindings):
+        elif any(host_routed(b) for b in self.ns.bindings):
             filters.append(f"{NAMESPACE}/STATE/+")  # as the unpartitioned host does
         return minimal_filters(filters)
 

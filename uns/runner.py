@@ -46,9 +46,13 @@ async def serve(
     ns = load_model(root, limits)
     stats = Stats(model_loaded_at=time.time(), model_version=fingerprint(root))
     service = Service(settings, ns, stats=stats)
-    if service.plan is not None:
+    if service.plan is not None and service.partition is not None:
+        owned = sum(1 for w in service.plan.owners if w.partition == service.partition.index)
         log.info(
-            "partition %s of the bindings (`uns partitions` shows the split)", settings.partition
+            "partition %s: owns %d of %d bindings (`uns partitions` shows the split)",
+            service.partition,
+            owned,
+            len(ns.bindings),
         )
     page = attach_page(service, ns, settings) if settings.metrics_port is not None else None
     if started is not None:
