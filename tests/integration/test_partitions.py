@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import signal
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,11 @@ async def stop_all(procs: list[UnsProcess]) -> list[int]:
         if proc.returncode is None:
             proc.send(signal.SIGTERM)
     return [await proc.wait() for proc in procs]
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
 
 
 def assert_complete_and_ordered(got: dict[str, list[Any]], burst: Burst) -> None:
@@ -129,19 +135,24 @@ async def test_a_killed_partition_restarts_without_loss_or_reordering(
     assert_complete_and_ordered(by_topic(first_copies(got)), burst)
 
 
+@pytest.mark.parametrize(
+    ("raw", "per_node"),
+    [(4_000, 200), pytest.param(17_000, 1_000, marks=pytest.mark.slow, id="20k")],
+)
 async def test_two_workers_enrich_a_burst_and_restart_a_dead_worker(
-    broker: MosquittoProcess, tmp_path: Path
+    broker: MosquittoProcess, tmp_path: Path, raw: int, per_node: int
 ) -> None:
     nodes = ["E1", "E4", "E10"]  # all owned by worker 1/2: worker 0/2 can die without a rebirth
     assert {owner(f"{GROUP}/{n}", 2) for n in nodes} == {1}
     root = models(tmp_path / "models", nodes)
-    burst = Burst(nodes, raw=4_000, per_node=200)
+    burst = Burst(nodes, raw=raw, per_node=per_node)
     config = write_settings(
         tmp_path / "workers.json", root, broker.port, "uns", workers=2, sparkplug=SPARKPLUG,
         metrics_port=0,
     )  # fmt: skip
     supervisor = await UnsProcess(config).start()
     try:
+        metrics = await supervisor.wait_log(r"metrics on (http://\S+)/metrics")  # its own: first
         started = await supervisor.wait_log(r"worker 0/2 started \(pid (\d+)\)")
         await supervisor.wait_log(r"subscribed to .*raw/b0/")
         await supervisor.wait_log(r"subscribed to .*raw/b1/")
@@ -161,6 +172,12 @@ async def test_two_workers_enrich_a_burst_and_restart_a_dead_worker(
             assert sink.on("spBv1.0/") == []
         restarted = [line for line in supervisor.lines if re.search(r"worker 0/2 started", line)]
         assert len(restarted) == 2
+        status, text = await asyncio.to_thread(get, metrics[1] + "/metrics")
+        assert status == 200
+        assert 'uns_worker_restarts{partition="0/2"} 1.0' in text
+        for partition in ("0/2", "1/2"):
+            assert re.search(rf'uns_messages_received_total{{partition="{partition}"}} [1-9]', text)
+        assert await asyncio.to_thread(get, metrics[1] + "/readyz") == (200, "ready\n")
     finally:
         if supervisor.returncode is None:
             supervisor.send(signal.SIGTERM)
