@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from uns.config.loader import no_gc_pauses
 from uns.formats import get_format
 from uns.model.namespace import Binding, Namespace
 from uns.model.partition import Partition, owner
@@ -66,6 +67,10 @@ def node_filters(node: str) -> list[str]:
 
 class PartitionPlan:
     def __init__(self, ns: Namespace, count: int, subscribe: list[str] | None = None) -> None:
+        with no_gc_pauses():  # over a large model, the collector's passes cost two thirds
+            self._build(ns, count, subscribe)
+
+    def _build(self, ns: Namespace, count: int, subscribe: list[str] | None) -> None:
         self.ns = ns
         self.count = count
         self.subscribe = subscribe
@@ -77,15 +82,8 @@ class PartitionPlan:
         for b in ns.bindings:
             if not host_routed(b):
                 self._bindings.add(b.pattern, b)
-        self._filters = [self._filters_of(p) for p in range(count)]
-        # Each filter of any partition, with the lowest partition that holds it.
-        self._receivers = TopicIndex[int]()
-        lowest: dict[str, int] = {}
-        for p in reversed(range(count)):
-            for f in self._filters[p]:
-                lowest[f] = p
-        for f, p in lowest.items():
-            self._receivers.add(TopicPattern.parse(f), p)
+        self._filters = self._all_filters()
+        self._receivers: TopicIndex[int] | None = None  # built for the first unmatched topic
         self._cache: dict[str, int] = {}
 
     def binding_owner(self, binding: Binding) -> BindingOwner:
@@ -100,25 +98,38 @@ class PartitionPlan:
         """The minimal covering set of filters partition `partition` subscribes to."""
         return self._filters[partition]
 
-    def _filters_of(self, partition: int) -> list[str]:
-        filters = [s.pattern.subscription() for s in self.ns.context_sources]
+    def _all_filters(self) -> list[list[str]]:
+        """Every partition's filters, in one pass over the bindings."""
+        common = [s.pattern.subscription() for s in self.ns.context_sources]
         if self.subscribe:  # explicit raw filters: every partition holds them, routing splits
-            filters += self.subscribe
-        spread = False
+            common += self.subscribe
+        owned: list[list[str]] = [[] for _ in range(self.count)]
+        spread = sparkplug = False
         for b, who in zip(self.ns.bindings, self.owners, strict=True):
+            sparkplug = sparkplug or host_routed(b)
             if who.partition is None:
                 spread = True
-            elif who.partition != partition:
-                continue
             elif host_routed(b):
-                filters += node_filters(who.key)
+                owned[who.partition] += node_filters(who.key)
             elif not self.subscribe:
-                filters.append(b.pattern.subscription())
+                owned[who.partition].append(b.pattern.subscription())
         if spread:
-            filters += sparkplug_subscriptions()
-        elif any(host_routed(b) for b in self.ns.bindings):
-            filters.append(f"{NAMESPACE}/STATE/+")  # as the unpartitioned host does
-        return minimal_filters(filters)
+            common += sparkplug_subscriptions()
+        elif sparkplug:
+            common.append(f"{NAMESPACE}/STATE/+")  # as the unpartitioned host does
+        return [minimal_filters(common + mine) for mine in owned]
+
+    def _lowest_receiver(self, topic: str) -> int:
+        """The lowest partition holding a filter that matches `topic` (0 when none does)."""
+        if self._receivers is None:
+            self._receivers = TopicIndex[int]()
+            lowest: dict[str, int] = {}
+            for p in reversed(range(self.count)):
+                for f in self._filters[p]:
+                    lowest[f] = p
+            for f, p in lowest.items():
+                self._receivers.add(TopicPattern.parse(f), p)
+        return min((h.value for h in self._receivers.candidates(topic)), default=0)
 
     def owner(self, topic: str) -> int:
         """The partition that enriches `topic`, or EVERY."""
@@ -143,8 +154,7 @@ class PartitionPlan:
             hit = self._bindings.lookup(topic)
             if hit is not None:
                 return owner(hit.value.name, self.count)
-        receivers = [h.value for h in self._receivers.candidates(topic)]
-        return min(receivers, default=0)
+        return self._lowest_receiver(topic)
 
     def foreign(self, topic: str, partition: int) -> bool:
         """True when partition `partition` must skip `topic` (another one enriches it)."""

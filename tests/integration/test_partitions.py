@@ -17,6 +17,7 @@ import pytest
 from tests.integration.delivery_kit import endpoint, fast_settings, publish_all, sink_on
 from tests.integration.harness import UnsProcess, tuned_mosquitto, write_settings
 from tests.integration.partition_kit import (
+    BINDINGS,
     ENTERPRISE,
     GROUP,
     Burst,
@@ -78,7 +79,8 @@ def assert_complete_and_ordered(got: dict[str, list[Any]], burst: Burst) -> None
 async def test_three_partitions_enrich_a_burst_once_in_order(
     broker: MosquittoProcess, tmp_path: Path
 ) -> None:
-    nodes = ["E1", "E2", "E4"]  # owners of G/E1, G/E2, G/E4 of 3: 2, 0, 2
+    nodes = ["E1", "E2", "E3"]  # one edge node per partition
+    assert sorted(owner(f"{GROUP}/{n}", 3) for n in nodes) == [0, 1, 2]
     root = models(tmp_path / "models", nodes)
     burst = Burst(nodes, raw=17_000, per_node=1_000)  # 20,006 messages with the births
     procs = await start_partitions(tmp_path, root, broker.port, 3)
@@ -106,7 +108,7 @@ async def test_three_partitions_enrich_a_burst_once_in_order(
 async def test_a_killed_partition_restarts_without_loss_or_reordering(
     broker: MosquittoProcess, tmp_path: Path
 ) -> None:
-    nodes = ["E1", "E2", "E4"]
+    nodes = ["E1", "E3", "E5"]
     root = models(tmp_path / "models", nodes)
     plan = PartitionPlan(load_model(root), 3)
     victim = 1  # owns raw bindings only (its Sparkplug birth cache would be lost with it)
@@ -142,7 +144,7 @@ async def test_a_killed_partition_restarts_without_loss_or_reordering(
 async def test_two_workers_enrich_a_burst_and_restart_a_dead_worker(
     broker: MosquittoProcess, tmp_path: Path, raw: int, per_node: int
 ) -> None:
-    nodes = ["E1", "E4", "E10"]  # all owned by worker 1/2: worker 0/2 can die without a rebirth
+    nodes = ["E2", "E4", "E7"]  # all owned by worker 1/2: worker 0/2 can die without a rebirth
     assert {owner(f"{GROUP}/{n}", 2) for n in nodes} == {1}
     root = models(tmp_path / "models", nodes)
     burst = Burst(nodes, raw=raw, per_node=per_node)
@@ -154,8 +156,9 @@ async def test_two_workers_enrich_a_burst_and_restart_a_dead_worker(
     try:
         metrics = await supervisor.wait_log(r"metrics on (http://\S+)/metrics")  # its own: first
         started = await supervisor.wait_log(r"worker 0/2 started \(pid (\d+)\)")
-        await supervisor.wait_log(r"subscribed to .*raw/b0/")
-        await supervisor.wait_log(r"subscribed to .*raw/b1/")
+        for worker in range(2):  # each subscribed to one of its bindings
+            k = next(k for k in range(BINDINGS) if owner(f"line-b{k}", 2) == worker)
+            await supervisor.wait_log(rf"subscribed to .*raw/b{k}/")
         async with (
             sink_on(broker.port, [f"{ENTERPRISE}/#", NCMD]) as sink,
             endpoint(fast_settings(broker.port, "publisher")) as publisher,

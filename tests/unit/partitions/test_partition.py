@@ -11,7 +11,7 @@ from tests.partition_model import write_model
 from uns.config.loader import load_model
 from uns.config.settings import ServiceSettings, load_settings
 from uns.errors import SettingsError
-from uns.model.partition import Partition, PartitionError, owner, weight
+from uns.model.partition import Partition, PartitionError, key_hash, owner, weight
 from uns.partitioning import EVERY, PartitionPlan, split_report
 from uns.service import Service
 
@@ -41,8 +41,16 @@ def test_parse_rejects_with_a_clear_message(text: str, message: str) -> None:
 
 def test_hash_is_stable_across_processes() -> None:
     # Fixed values: a salted hash (Python's `hash`) would differ per process and per run.
-    assert weight(0, "line-b0") == weight(0, "line-b0")
-    assert [owner(f"line-b{k}", 3) for k in range(10)] == [1, 0, 2, 1, 0, 0, 2, 0, 0, 2]
+    assert key_hash("line-b0") == 0xF5F7A5346411AC44  # blake2b-64 of the name
+    assert weight(0, key_hash("line-b0")) == 3802177548739891483
+    assert [owner(f"line-b{k}", 3) for k in range(10)] == [2, 2, 2, 2, 0, 2, 0, 1, 2, 2]
+
+
+def test_keys_spread_evenly() -> None:
+    counts = [0, 0, 0, 0]
+    for i in range(40_000):
+        counts[owner(f"binding-{i}", 4)] += 1
+    assert all(9_500 < c < 10_500 for c in counts), counts
 
 
 def test_settings_and_environment_set_the_partition(monkeypatch: pytest.MonkeyPatch) -> None:
