@@ -53,7 +53,7 @@ def host_routed(binding: Binding) -> bool:
 
 
 def sparkplug_node(binding: Binding) -> str | None:
-    """ "group/edge_node" when a Sparkplug binding names both literally, else None."""
+    """The edge node a Sparkplug binding names literally, as "group/edge_node", else None."""
     levels = binding.pattern.levels
     if len(levels) < 3 or levels[1].kind != LITERAL or levels[2].kind != LITERAL:
         return None
