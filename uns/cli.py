@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
         from uns.workers import run_workers
 
         return run_workers(settings)
-    return run_service(settings)
+    return run_service(settings, supervised=args.supervised)
 
 
 def _payload_bytes(text: str | None, file: str | None, encoding: str, what: str) -> bytes:
@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=positive_int, metavar="N", help="run N partitions as child processes"
     )
+    run.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)  # a worker
     run.add_argument("--metrics-port", type=int, help="Prometheus port (default 9464)")
     run.add_argument("--log-format", choices=["text", "json"])
     run.add_argument("--log-level", choices=["debug", "info", "warning", "error"])

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,12 +112,31 @@ async def _forward(event: asyncio.Event, watcher: ModelWatcher) -> None:
         watcher.request()
 
 
-async def _main(settings: ServiceSettings) -> int:
+async def _stop_when_supervisor_exits(stop: asyncio.Event) -> None:
+    """A worker of `uns run --workers N` reads its stdin, a pipe from the supervisor that
+    nobody writes to: end of file means the supervisor is gone (even killed with SIGKILL),
+    and the worker drains and exits rather than run on unsupervised."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(4096):
+        pass
+    if not stop.is_set():
+        log.warning("the worker supervisor is gone: stopping")
+        stop.set()
+
+
+async def _main(settings: ServiceSettings, supervised: bool) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     reload = asyncio.Event()
     with stop_on_signals(stop) as signals:
         loop.add_signal_handler(signal.SIGHUP, reload.set)
+        orphan = (
+            asyncio.create_task(_stop_when_supervisor_exits(stop), name="uns.supervisor")
+            if supervised
+            else None
+        )
         try:
             return await serve(settings, stop, reload)
         except asyncio.CancelledError:
@@ -124,6 +144,8 @@ async def _main(settings: ServiceSettings) -> int:
                 return EXIT_FORCED
             raise
         finally:
+            if orphan is not None:
+                orphan.cancel()
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(signal.SIGHUP)
             exit_forced_on_stop_signals()
@@ -142,9 +164,9 @@ def _exit_forced(signum: int, _frame: object) -> None:
     os._exit(EXIT_FORCED)
 
 
-def run_service(settings: ServiceSettings) -> int:
+def run_service(settings: ServiceSettings, supervised: bool = False) -> int:
     try:
-        return asyncio.run(_main(settings))
+        return asyncio.run(_main(settings, supervised))
     except BaseExceptionGroup as group:  # a task group wraps what its tasks raised
         problem = _first_settings_error(group)
         if problem is None:

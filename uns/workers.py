@@ -16,6 +16,8 @@ environment carries no other `UNS_*` variable, so nothing overrides that file.
   (`uns.worker_metrics`); it blocks the supervisor's loop while it asks them, which only
   delays restarts by that long.
 - Exit code: 0 when every child drained, else the first non-zero child code.
+- Each child's stdin is a pipe from the supervisor that is never written: when the supervisor
+  dies, even by SIGKILL, the children read end of file, drain and exit (no orphans).
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ class Supervisor:
     async def _start(self, index: int) -> asyncio.subprocess.Process:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "uns", "run", "--config", str(self._config(index)),
-            stdin=asyncio.subprocess.DEVNULL, env=self._env, start_new_session=True,
+            "--supervised",  # stops when its stdin, this pipe, closes: when we are gone
+            stdin=asyncio.subprocess.PIPE, env=self._env, start_new_session=True,
         )  # fmt: skip
         self._procs[index] = proc
         self.children[index].running = True

@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import signal
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -187,3 +188,44 @@ async def test_two_workers_enrich_a_burst_and_restart_a_dead_worker(
         code = await supervisor.wait()
     assert code == 0, supervisor.log()
     assert_complete_and_ordered(by_topic(first_copies(got)), burst)
+
+
+async def test_workers_exit_when_their_supervisor_is_killed(
+    broker: MosquittoProcess, tmp_path: Path
+) -> None:
+    root = models(tmp_path / "models", [])
+    config = write_settings(tmp_path / "workers.json", root, broker.port, "uns", workers=2)
+    supervisor = await UnsProcess(config).start()
+    pids: list[int] = []
+    try:
+        for i in range(2):
+            pids.append(int((await supervisor.wait_log(rf"worker {i}/2 started \(pid (\d+)\)"))[1]))
+        await supervisor.wait_log(r"subscribed to")
+        supervisor.send(signal.SIGKILL)
+        await supervisor.wait_log(r"the worker supervisor is gone: stopping")
+        # Its stderr reaches end of file once the workers, which share it, have exited too.
+        assert await supervisor.wait(within_s=20) == -signal.SIGKILL
+        assert await asyncio.to_thread(still_alive_after, pids, 5.0) == []
+    finally:
+        await supervisor.kill()
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def still_alive_after(pids: list[int], seconds: float) -> list[int]:
+    """The pids still running after up to `seconds` (a process closes its files before it
+    is gone from /proc)."""
+    deadline = time.monotonic() + seconds
+    while (left := [pid for pid in pids if alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def alive(pid: int) -> bool:
+    """Running (not yet reaped zombies of another parent count as gone: they hold nothing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
