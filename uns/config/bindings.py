@@ -11,9 +11,8 @@ from pathlib import Path as FsPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ruamel.yaml.comments import CommentedMap
-
 from uns.config.entries import Entry, ProblemLog
+from uns.config.positioned import YamlMap
 from uns.config.yamlfile import YamlDoc, key_position, suggest
 from uns.errors import UnitError
 from uns.formats import format_names, get_format
@@ -52,7 +51,7 @@ class BindingChecker:
         spec = self.ld.validate(BindingSpec, e, prefix=f"bindings[{order}].")
         if not isinstance(spec, BindingSpec):
             return None
-        data: CommentedMap = e.data
+        data: YamlMap = e.data
         kpos = value_positions(e.doc, data)
         if not self._format_fits(spec, e, kpos):
             return None
@@ -124,8 +123,8 @@ class BindingChecker:
         if b.tag_map is not None:
             for raw, tm in b.tag_map.items():
                 pos = key_position(e.doc, tags_data, raw, value=True)
-                entry = tags_data.get(raw) if isinstance(tags_data, CommentedMap) else None
-                if tm.unit is not None and isinstance(entry, CommentedMap):
+                entry = tags_data.get(raw) if isinstance(tags_data, YamlMap) else None
+                if tm.unit is not None and isinstance(entry, YamlMap):
                     upos = key_position(e.doc, entry, "unit", value=True)  # not the `{`
                 else:
                     upos = b.key_positions.get("unit", pos)
@@ -190,10 +189,10 @@ class BindingChecker:
 
     def _numeric_codes(self, doc: YamlDoc, map_data: Any) -> None:
         """Codes YAML reads as numbers but written otherwise (`01`, `1_0`) would never match."""
-        if not isinstance(map_data, CommentedMap):
+        if not isinstance(map_data, YamlMap):
             return
         for table in map_data.values():
-            if not isinstance(table, CommentedMap):
+            if not isinstance(table, YamlMap):
                 continue
             for code in table:
                 if isinstance(code, bool) or not isinstance(code, int | float):
@@ -213,7 +212,7 @@ class BindingChecker:
         spec = self.ld.validate(ContextSourceSpec, e, prefix=f"context[{order}].")
         if not isinstance(spec, ContextSourceSpec):
             return None
-        data: CommentedMap = e.data
+        data: YamlMap = e.data
         kpos = value_positions(e.doc, data)
         pattern = TopicPattern.parse(spec.topic)
         scope = Template.parse(spec.scope)
@@ -280,11 +279,11 @@ def _stem(path: str) -> str:
     return FsPath(path).stem
 
 
-def value_positions(doc: YamlDoc, data: CommentedMap) -> dict[Any, Position]:
+def value_positions(doc: YamlDoc, data: YamlMap) -> dict[Any, Position]:
     """`key_position(doc, data, k, value=True)` for every key at once, read straight from
-    ruamel's line/column table (a large model has 100k bindings); null values and merged keys
+    the map's line/column table (a large model has 100k bindings); null values and merged keys
     take the general path."""
-    table = data.lc.data or {}
+    table = data.lc.data
     out: dict[Any, Position] = {}
     for k, v in data.items():
         where = table.get(k)

@@ -15,9 +15,9 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from uns.config.encoding import not_utf8_problem
+from uns.config.positioned import YamlList, YamlMap
 from uns.config.yamlfile import (
     MAX_DEPTH,
     YamlDoc,
@@ -133,7 +133,7 @@ def read_docs(root: FsPath, ld: ProblemLog, limits: ModelLimits | None = None) -
         ld.problems += problems
         if doc is None or doc.data is None:
             continue
-        if not isinstance(doc.data, CommentedMap):
+        if not isinstance(doc.data, YamlMap):
             ld.add(
                 node_position(doc, doc.data), "a model file must be a mapping of sections", "schema"
             )
@@ -155,7 +155,7 @@ def read_sections(docs: list[YamlDoc], ld: ProblemLog) -> dict[str, list[Entry]]
             elif key == "enterprise":
                 out[key].append(Entry(doc, key, kpos, value))
             elif key in ("bindings", "context"):
-                if not isinstance(value, CommentedSeq):
+                if not isinstance(value, YamlList):
                     ld.add(kpos, f"'{key}' must be a list (items start with '- ')", "schema")
                     continue
                 for i, item in enumerate(value):
@@ -163,7 +163,7 @@ def read_sections(docs: list[YamlDoc], ld: ProblemLog) -> dict[str, list[Entry]]
             else:
                 if value is None:
                     continue
-                if not isinstance(value, CommentedMap):
+                if not isinstance(value, YamlMap):
                     ld.add(kpos, f"'{key}' must be a mapping of name: definition", "schema")
                     continue
                 for name in value:

@@ -21,10 +21,9 @@ import gc
 from collections.abc import Iterator
 from pathlib import Path as FsPath
 
-from ruamel.yaml.comments import CommentedMap
-
 from uns.config.bindings import BindingChecker
 from uns.config.entries import ModelLimits, ProblemLog, read_docs, read_sections
+from uns.config.positioned import YamlMap
 from uns.config.reserved import check_reserved_branches
 from uns.config.tree import TreeBuilder
 from uns.config.vocabulary import read_calendars, read_classes, read_enterprise
@@ -73,7 +72,7 @@ def _load(root: FsPath, limits: ModelLimits | None) -> tuple[Namespace, list[Pro
         if site is not None:
             ns.sites[site.node.name] = site
         # Checked from the raw data so a bad timezone does not hide a bad calendar.
-        calendar = e.data.get("calendar") if isinstance(e.data, CommentedMap) else None
+        calendar = e.data.get("calendar") if isinstance(e.data, YamlMap) else None
         if isinstance(calendar, str) and calendar not in ns.calendars:
             pos = key_position(e.doc, e.data, "calendar", value=True)
             ld.add(

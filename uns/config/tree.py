@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
-
 from uns.config.entries import Entry, ProblemLog
+from uns.config.positioned import YamlMap
 from uns.config.yamlfile import YamlDoc, key_position, plain, suggest
 from uns.errors import TopicError
 from uns.model.namespace import AssetClass, Node, Site
@@ -60,7 +59,7 @@ class TreeBuilder:
             return {}, []
         if isinstance(data, str) and level != "site":
             return {"class": data}, []  # `filler-1: filler` shorthand
-        if not isinstance(data, CommentedMap):
+        if not isinstance(data, YamlMap):
             self.ld.add(pos, f"{level} must be a mapping (or a class name)", "schema")
             return {}, []
         attrs: dict[str, Any] = {}
@@ -89,7 +88,7 @@ class TreeBuilder:
     def _apply(self, node: Node, spec: NodeSpec, e: Entry) -> None:
         node.description = spec.description
         node.context = {str(k): v for k, v in spec.context.items()}
-        data = e.data.get("context") if isinstance(e.data, CommentedMap) else None
+        data = e.data.get("context") if isinstance(e.data, YamlMap) else None
         for key in node.context:
             if key not in self.context_keys:
                 self.ld.add(
@@ -101,7 +100,7 @@ class TreeBuilder:
         if spec.class_ is not None:
             cpos = (
                 key_position(e.doc, e.data, "class", value=True)
-                if isinstance(e.data, CommentedMap)
+                if isinstance(e.data, YamlMap)
                 else e.pos
             )
             self.class_refs.append((node, spec.class_, cpos))
@@ -115,7 +114,7 @@ class TreeBuilder:
                 continue
             if group is None:
                 continue
-            if not isinstance(group, CommentedMap):
+            if not isinstance(group, YamlMap):
                 self.ld.add(lpos, f"'{level}' must be a mapping of name: {level}", "schema")
                 continue
             if level == parent.level:

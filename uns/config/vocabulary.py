@@ -8,9 +8,9 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from uns.config.entries import Entry, ProblemLog
+from uns.config.positioned import YamlList, YamlMap
 from uns.config.yamlfile import key_position, plain, suggest, validation_problems
 from uns.errors import TopicError, UnitError
 from uns.model.calendars import CALENDAR_MODELS, Calendar, parse_calendar
@@ -34,7 +34,7 @@ def read_enterprise(
     spec = ld.validate(EnterpriseSpec, first, prefix="enterprise.")
     if not isinstance(spec, EnterpriseSpec):
         return EnterpriseSpec(name="enterprise"), first.pos
-    topics_data = first.data.get("topics") if isinstance(first.data, CommentedMap) else None
+    topics_data = first.data.get("topics") if isinstance(first.data, YamlMap) else None
     allowed = {"enterprise", "tag", *spec.levels}
     layout = spec.topics.layout
     if layout is not None:
@@ -57,12 +57,12 @@ def read_enterprise(
 
 def _check_context_keys(spec: EnterpriseSpec, e: Entry, ld: ProblemLog) -> None:
     """Declared context keys become payload keys: named like tags, never a built-in twice."""
-    data = e.data.get("context_keys") if isinstance(e.data, CommentedMap) else None
+    data = e.data.get("context_keys") if isinstance(e.data, YamlMap) else None
     tag_rx = re.compile(spec.naming.tag_pattern)
     seen: set[str] = set()
     for i, key in enumerate(spec.context_keys):
         pos = e.pos
-        if isinstance(data, CommentedSeq):
+        if isinstance(data, YamlList):
             line, col = data.lc.item(i)
             pos = Position(e.doc.path, line + 1, col + 1)
         if key in PAYLOAD_CONTEXT_KEYS or key in seen:
@@ -87,7 +87,7 @@ def read_classes(entries: list[Entry], ld: ProblemLog) -> dict[str, AssetClass]:
             classes[name] = AssetClass(name, "", (), {}, e.pos, complete=False)
             raw_extends[name] = (e.pos, e.data)
             continue
-        tags_data = e.data.get("tags") if isinstance(e.data, CommentedMap) else None
+        tags_data = e.data.get("tags") if isinstance(e.data, YamlMap) else None
         own = {}
         for tag_name, t in spec.tags.items():
             tpos = key_position(e.doc, tags_data, tag_name)

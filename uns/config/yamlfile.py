@@ -1,9 +1,10 @@
 """Reading YAML model files with positions: syntax errors, duplicate keys, pydantic errors.
 
 Parsing is libyaml's (PyYAML's C parser and composer: 25x faster than a pure-Python parser
-on large models); the node tree it gives is turned into ruamel's `CommentedMap` /
-`CommentedSeq`, which carry the line and column of every key and item (0-based) for the
-loader and the linter. This is the one place positions become 1-based `Position`s.
+on large models); the node tree it gives is turned into `YamlMap` / `YamlList`
+(`uns.config.positioned`: dicts and lists that carry the line and column of every key and
+item, 0-based) for the loader and the linter. This is the one place positions become
+1-based `Position`s.
 
 Scalars are resolved by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules: `yes`, `on`,
 `06:00` and `2026-12-25` stay text; `true`, `12`, `0x1F`, `1.5e3`, `null` are typed. Nothing
@@ -25,9 +26,9 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from uns.config.positioned import YamlList, YamlMap
 from uns.model.problem import Position, Problem
 
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C one unless libyaml is absent
@@ -53,7 +54,7 @@ Loc = tuple[str | int, ...]
 @dataclass(slots=True)
 class YamlDoc:
     path: str  # as shown to the user: relative to where they pointed us
-    data: Any  # CommentedMap (usually), CommentedSeq or scalar
+    data: Any  # YamlMap (usually), YamlList or scalar
     lines: list[str]
 
     def pos(self, line0: int, col0: int) -> Position:
@@ -216,7 +217,7 @@ def _hashable(value: Any) -> Any:
 
 
 def _construct(node: Node, memo: dict[int, Any]) -> Any:
-    """Maps and lists with positions (ruamel's `lc`); aliases share one object, like YAML."""
+    """Maps and lists with positions (`lc`); aliases share one object, like YAML."""
     if isinstance(node, ScalarNode):
         return _scalar(node)
     done = memo.get(id(node))
@@ -224,27 +225,35 @@ def _construct(node: Node, memo: dict[int, Any]) -> Any:
         return done
     mark = node.start_mark
     if isinstance(node, SequenceNode):
-        seq = CommentedSeq()
+        seq = YamlList()
         memo[id(node)] = seq
-        seq._yaml_set_line_col(mark.line, mark.column)
+        seq.lc.line, seq.lc.col = mark.line, mark.column
+        items: dict[Any, list[int]] = {}
         for i, item in enumerate(node.value):
             seq.append(_construct(item, memo))
-            seq._yaml_set_idx_line_col(i, [item.start_mark.line, item.start_mark.column])
+            im = item.start_mark
+            items[i] = [im.line, im.column]
+        seq.lc.data = items
         return seq
-    mapping = CommentedMap()
+    mapping = YamlMap()
     memo[id(node)] = mapping
-    mapping._yaml_set_line_col(mark.line, mark.column)
+    mapping.lc.line, mapping.lc.col = mark.line, mark.column
+    table: dict[Any, list[int]] = {}
+    mapping.lc.data = table
     merged: list[Any] = []
     for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode) and key_node.value == "<<" and not key_node.style:
-            merged.append(_construct(value_node, memo))  # `<<: *base` merges, own keys win
-            continue
-        key = _hashable(_construct(key_node, memo))
+        if isinstance(key_node, ScalarNode):
+            if key_node.value == "<<" and not key_node.style:
+                merged.append(_construct(value_node, memo))  # `<<: *base` merges, own keys win
+                continue
+            key = _scalar(key_node)
+        else:
+            key = _hashable(_construct(key_node, memo))
         if key in mapping:
             continue  # a duplicate: reported by _duplicate_keys; the first one counts
         mapping[key] = _construct(value_node, memo)
         km, vm = key_node.start_mark, value_node.start_mark
-        mapping._yaml_set_kv_line_col(key, [km.line, km.column, vm.line, vm.column])
+        table[key] = [km.line, km.column, vm.line, vm.column]
     for source in merged:
         for base in source if isinstance(source, list) else [source]:
             if isinstance(base, dict):
@@ -277,15 +286,15 @@ def _expanded_size(node: Node, memo: dict[int, tuple[int, int]]) -> tuple[int, i
 
 def key_position(doc: YamlDoc, mapping: Any, key: Any, *, value: bool = False) -> Position:
     """Where `key` (or its value) is written in `mapping`; the mapping itself if unknown."""
-    if isinstance(mapping, CommentedMap) and key in mapping:
+    if isinstance(mapping, YamlMap) and key in mapping:
         try:
             line, col = mapping.lc.value(key) if value else mapping.lc.key(key)
             if value and mapping[key] is None:
                 line, col = mapping.lc.key(key)
-        except KeyError:  # merged in with `<<: *anchor`: ruamel keeps no position for it
+        except KeyError:  # merged in with `<<: *anchor`: it has no position of its own
             return node_position(doc, mapping)
         return doc.pos(line, col)
-    if isinstance(mapping, CommentedSeq) and isinstance(key, int) and 0 <= key < len(mapping):
+    if isinstance(mapping, YamlList) and isinstance(key, int) and 0 <= key < len(mapping):
         line, col = mapping.lc.item(key)
         return doc.pos(line, col)
     return node_position(doc, mapping)
@@ -303,9 +312,9 @@ def locate(doc: YamlDoc, root: Any, anchor: Position, loc: Loc, *, at_key: bool)
     node, pos = root, anchor
     for i, key in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(node, CommentedMap) and key in node:
+        if isinstance(node, YamlMap) and key in node:
             pos = key_position(doc, node, key, value=not (last and at_key))
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+        elif isinstance(node, YamlList) and isinstance(key, int) and 0 <= key < len(node):
             pos = key_position(doc, node, key)
         else:
             break
@@ -390,7 +399,7 @@ def validation_problems(
 
 
 def plain(data: Any) -> Any:
-    """ruamel containers to plain dicts and lists (pydantic keeps no ruamel types)."""
+    """Positioned maps and lists to plain dicts and lists (specs keep no positions)."""
     if isinstance(data, dict):
         return {k: plain(v) for k, v in data.items()}
     if isinstance(data, list):

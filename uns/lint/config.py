@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
-from ruamel.yaml.comments import CommentedMap
 
+from uns.config.positioned import YamlMap
 from uns.config.yamlfile import (
     YamlDoc,
     key_position,
@@ -68,7 +68,7 @@ def _rule_setting(
         return None, []
     if value is None or value == "enable" or value is True:
         return RuleSetting(module.DEFAULT_LEVEL, module.Options()), []
-    if not isinstance(value, CommentedMap):
+    if not isinstance(value, YamlMap):
         return None, [_problem(pos, f"rule {rid}: write enable, disable or a mapping of options")]
     problems: list[Problem] = []
     level: Level = module.DEFAULT_LEVEL
@@ -100,15 +100,15 @@ def parse_config(text: str, path: str) -> tuple[LintConfig, list[Problem]]:
     config = default_config()
     if doc is None or doc.data is None:
         return config, problems
-    if not isinstance(doc.data, CommentedMap):
+    if not isinstance(doc.data, YamlMap):
         return config, [*problems, _problem(node_position(doc, doc.data), "expected a mapping")]
     rules = dict(config.rules)
     for key in doc.data:
         if key != "rules":
             pos = key_position(doc, doc.data, key)
             problems.append(_problem(pos, f"unknown key {key!r}{suggest(str(key), ['rules'])}"))
-    section = doc.data.get("rules")
-    if section is not None and not isinstance(section, CommentedMap):
+    section: Any = doc.data.get("rules")
+    if section is not None and not isinstance(section, YamlMap):
         pos = key_position(doc, doc.data, "rules", value=True)
         problems.append(_problem(pos, "'rules' must be a mapping of rule id: setting"))
         section = None
