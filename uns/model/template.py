@@ -20,6 +20,8 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 def compile_inline(text: str, what: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
     """Compile text with `{name}` placeholders into an anchored regex, or None if it is literal."""
+    if "{" not in text and "}" not in text:
+        return None, ()  # most levels and names are literal: no regex scan
     names: list[str] = []
     literals: list[str] = []
     regex: list[str] = []

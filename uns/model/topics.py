@@ -61,6 +61,8 @@ class UnsTopic:
         return "/".join(self.levels)
 
 
+_SPECIAL = frozenset("{}+#\x00")  # a level holding none of these is literal text
+
 # Segment kinds, ordered by specificity (higher is more specific).
 MULTI, SINGLE, PARTIAL, LITERAL = 0, 1, 2, 3
 
@@ -96,6 +98,9 @@ class TopicPattern:
         levels: list[PatternLevel] = []
         captures: list[str] = []
         for i, raw in enumerate(raw_levels, 1):
+            if not _SPECIAL & set(raw):  # a plain level, as most are: nothing to capture
+                levels.append(PatternLevel(LITERAL, raw))
+                continue
             what = f"segment {i} {raw!r}"
             last = i == len(raw_levels)
             if raw == "#" or (raw.startswith("{") and raw.endswith("#}")):
