@@ -20,7 +20,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,41 +71,83 @@ class _TooDeepError(Exception):
         self.node = node
 
 
-def _duplicate_keys(
-    node: Node, path: str, max_depth: int, seen_nodes: set[int], stack: tuple[int, ...] = ()
-) -> Iterator[Problem]:
-    """Duplicate keys of every mapping; an alias inside its own anchor, or nesting deeper
-    than `max_depth`, raises (before any other walk can recurse that deep).
+@dataclass(slots=True)
+class _TreeCheck:
+    """One walk over the composed nodes: duplicate keys of every mapping, and the size and
+    depth the tree has once every alias is expanded. An alias inside its own anchor, or
+    nesting deeper than `max_depth`, raises (before any other walk can recurse that deep).
 
-    Each node is walked once even when aliases reach it many times (an alias bomb is then
-    refused by its size, not walked); `seen_nodes` ends up holding every written node.
-    """
-    if id(node) in stack:  # an alias inside its own anchor: no finite value exists
-        raise _RecursiveAliasError(node)
-    if len(stack) >= max_depth and not isinstance(node, ScalarNode):
-        raise _TooDeepError(node)
-    if id(node) in seen_nodes:
-        return
-    seen_nodes.add(id(node))
-    stack = (*stack, id(node))
-    if isinstance(node, MappingNode):
-        seen: dict[object, int] = {}
-        for key, value in node.value:
-            k = getattr(key, "value", None)
-            if isinstance(k, str | int | float | bool):
-                if k in seen and k != "<<":
-                    mark = key.start_mark
-                    yield Problem(
-                        Position(path, mark.line + 1, mark.column + 1),
-                        f"duplicate key {k!r} (first at line {seen[k]})",
-                        rule="duplicate-key",
-                    )
-                else:
-                    seen[k] = key.start_mark.line + 1
-            yield from _duplicate_keys(value, path, max_depth, seen_nodes, stack)
-    elif isinstance(node, SequenceNode):
-        for item in node.value:
-            yield from _duplicate_keys(item, path, max_depth, seen_nodes, stack)
+    Each node is walked once even when aliases reach it many times (linear with the memo: an
+    alias bomb is refused by its size, not walked)."""
+
+    path: str
+    max_depth: int
+    problems: list[Problem]
+    memo: dict[int, tuple[int, int]]  # node -> (expanded size, expanded depth)
+    on_stack: set[int]
+
+    def walk(self, node: Node, depth: int) -> tuple[int, int]:
+        if isinstance(node, ScalarNode):
+            return 1, 0
+        nid = id(node)
+        if nid in self.on_stack:  # an alias inside its own anchor: no finite value exists
+            raise _RecursiveAliasError(node)
+        if depth >= self.max_depth:
+            raise _TooDeepError(node)
+        known = self.memo.get(nid)
+        if known is not None:
+            return known
+        self.on_stack.add(nid)
+        size, deepest = 1, 0
+        if isinstance(node, MappingNode):
+            seen: dict[object, int] = {}
+            for key, value in node.value:
+                k = getattr(key, "value", None)
+                if isinstance(k, str | int | float | bool):
+                    if k in seen and k != "<<":
+                        mark = key.start_mark
+                        self.problems.append(
+                            Problem(
+                                Position(self.path, mark.line + 1, mark.column + 1),
+                                f"duplicate key {k!r} (first at line {seen[k]})",
+                                rule="duplicate-key",
+                            )
+                        )
+                    else:
+                        seen[k] = key.start_mark.line + 1
+                if isinstance(key, ScalarNode):
+                    size += 1
+                else:  # a complex key (`? [a, b]`): counted, never checked for duplicates
+                    key_size, key_depth = _expanded_size(key, {})
+                    size += key_size
+                    deepest = max(deepest, key_depth)
+                value_size, value_depth = self.walk(value, depth + 1)
+                size += value_size
+                deepest = max(deepest, value_depth)
+        else:
+            for item in node.value:
+                item_size, item_depth = self.walk(item, depth + 1)
+                size += item_size
+                deepest = max(deepest, item_depth)
+        self.on_stack.discard(nid)
+        self.memo[nid] = size, deepest + 1
+        return size, deepest + 1
+
+
+def _written_nodes(root: Node) -> int:
+    """How many distinct nodes the file writes (each alias target once)."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            todo += [value for _, value in node.value]
+        elif isinstance(node, SequenceNode):
+            todo += node.value
+    return len(seen)
 
 
 def _syntax_hint(lines: list[str], line: int, col: int) -> str:
@@ -139,13 +181,11 @@ def read_yaml(
         node = yaml.compose(text, Loader=_ComposeLoader)  # libyaml stops at 1000 levels itself
         if node is None:
             return YamlDoc(path, None, text.splitlines()), []
-        written: set[int] = set()
-        problems = list(_duplicate_keys(node, path, max_depth, written))
-        size, depth = _expanded_size(node, {})
+        problems: list[Problem] = []
+        size, depth = _TreeCheck(path, max_depth, problems, {}, set()).walk(node, 0)
         if size > MAX_EXPANDED_NODES:
-            cause = (
-                "the file has" if len(written) > MAX_EXPANDED_NODES else "YAML aliases expand to"
-            )
+            written = _written_nodes(node)
+            cause = "the file has" if written > MAX_EXPANDED_NODES else "YAML aliases expand to"
             message = f"{cause} more than {MAX_EXPANDED_NODES} nodes"
             return None, [Problem(Position(path, 1, 1), message, "yaml-syntax")]
         if depth > max_depth:
@@ -250,7 +290,7 @@ def _construct(node: Node, memo: dict[int, Any]) -> Any:
         else:
             key = _hashable(_construct(key_node, memo))
         if key in mapping:
-            continue  # a duplicate: reported by _duplicate_keys; the first one counts
+            continue  # a duplicate: reported by _TreeCheck; the first one counts
         mapping[key] = _construct(value_node, memo)
         km, vm = key_node.start_mark, value_node.start_mark
         table[key] = [km.line, km.column, vm.line, vm.column]
@@ -271,7 +311,7 @@ def _expanded_size(node: Node, memo: dict[int, tuple[int, int]]) -> tuple[int, i
     known = memo.get(id(node))
     if known is not None:
         return known
-    memo[id(node)] = (1, 1)  # a cycle was already refused by _duplicate_keys
+    memo[id(node)] = (1, 1)  # a cycle within a complex key: counted once
     children = (
         node.value if isinstance(node, SequenceNode) else [n for kv in node.value for n in kv]
     )
