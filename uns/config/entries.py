@@ -23,7 +23,6 @@ from uns.config.yamlfile import (
     YamlDoc,
     key_position,
     node_position,
-    plain,
     read_yaml,
     suggest,
     validation_problems,
@@ -95,7 +94,8 @@ class ProblemLog:
     ) -> BaseModel | None:
         """Validate the entry (or `only`, a part of it); positions come from the entry."""
         data = entry.data
-        value = only if only is not None else plain(data) if data is not None else {}
+        # Positioned maps are dicts: pydantic copies them into the spec's own dicts and lists.
+        value = only if only is not None else data if data is not None else {}
         try:
             return model.model_validate(value)
         except ValidationError as exc:

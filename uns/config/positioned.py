@@ -46,8 +46,7 @@ class YamlMap(dict[Any, Any]):
 
     __slots__ = ("lc",)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self) -> None:  # built empty, then filled (a dict needs no other setup)
         self.lc = LineCol()
 
 
@@ -56,6 +55,5 @@ class YamlList(list[Any]):
 
     __slots__ = ("lc",)
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self) -> None:  # built empty, then filled
         self.lc = LineCol()

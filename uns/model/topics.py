@@ -99,7 +99,7 @@ class TopicPattern:
         captures: list[str] = []
         for i, raw in enumerate(raw_levels, 1):
             if not _SPECIAL & set(raw):  # a plain level, as most are: nothing to capture
-                levels.append(PatternLevel(LITERAL, raw))
+                levels.append(_literal_level(raw))
                 continue
             what = f"segment {i} {raw!r}"
             last = i == len(raw_levels)
@@ -177,6 +177,11 @@ class TopicPattern:
                     return None
                 out.update(m.groupdict())
         return out if len(levels) == n else None
+
+
+@functools.lru_cache(maxsize=65536)  # frozen: 100k topics share a few thousand level names
+def _literal_level(text: str) -> PatternLevel:
+    return PatternLevel(LITERAL, text)
 
 
 @functools.lru_cache(maxsize=65536)  # frozen values: the loader and validators parse twice
