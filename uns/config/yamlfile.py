@@ -71,24 +71,33 @@ class _TooDeepError(Exception):
         self.node = node
 
 
-@dataclass(slots=True)
-class _TreeCheck:
-    """One walk over the composed nodes: duplicate keys of every mapping, and the size and
-    depth the tree has once every alias is expanded. An alias inside its own anchor, or
-    nesting deeper than `max_depth`, raises (before any other walk can recurse that deep).
+class _ComplexKeyTooLargeError(Exception):
+    """Complex keys expanding past the limits (they are hashed, so expanded, while built)."""
 
-    Each node is walked once even when aliases reach it many times (linear with the memo: an
-    alias bomb is refused by its size, not walked)."""
+    def __init__(self, size: int, depth: int) -> None:
+        self.size, self.depth = size, depth
+
+
+@dataclass(slots=True)
+class _Builder:
+    """Composed nodes to positioned maps, lists and scalars in one walk that also finds the
+    duplicate keys of every mapping and the size and depth the tree has once every alias is
+    expanded. An alias inside its own anchor, or nesting deeper than `max_depth`, raises
+    before the walk recurses any deeper.
+
+    Aliases share one built object, like YAML, so each node is built once however often
+    aliases reach it (an alias bomb is refused afterwards by its size, never expanded)."""
 
     path: str
     max_depth: int
     problems: list[Problem]
-    memo: dict[int, tuple[int, int]]  # node -> (expanded size, expanded depth)
+    memo: dict[int, tuple[Any, int, int]]  # node -> (built value, expanded size and depth)
     on_stack: set[int]
+    key_nodes: int = 0  # expanded nodes of every complex key so far
 
-    def walk(self, node: Node, depth: int) -> tuple[int, int]:
+    def build(self, node: Node, depth: int) -> tuple[Any, int, int]:
         if isinstance(node, ScalarNode):
-            return 1, 0
+            return _scalar(node), 1, 0
         nid = id(node)
         if nid in self.on_stack:  # an alias inside its own anchor: no finite value exists
             raise _RecursiveAliasError(node)
@@ -98,40 +107,71 @@ class _TreeCheck:
         if known is not None:
             return known
         self.on_stack.add(nid)
-        size, deepest = 1, 0
-        if isinstance(node, MappingNode):
-            seen: dict[object, int] = {}
-            for key, value in node.value:
-                k = getattr(key, "value", None)
-                if isinstance(k, str | int | float | bool):
-                    if k in seen and k != "<<":
-                        mark = key.start_mark
-                        self.problems.append(
-                            Problem(
-                                Position(self.path, mark.line + 1, mark.column + 1),
-                                f"duplicate key {k!r} (first at line {seen[k]})",
-                                rule="duplicate-key",
-                            )
-                        )
-                    else:
-                        seen[k] = key.start_mark.line + 1
-                if isinstance(key, ScalarNode):
-                    size += 1
-                else:  # a complex key (`? [a, b]`): counted, never checked for duplicates
-                    key_size, key_depth = _expanded_size(key, {})
-                    size += key_size
-                    deepest = max(deepest, key_depth)
-                value_size, value_depth = self.walk(value, depth + 1)
-                size += value_size
-                deepest = max(deepest, value_depth)
+        if isinstance(node, SequenceNode):
+            built: Any = YamlList()
+            size, deepest = self._items(node, built, depth)
         else:
-            for item in node.value:
-                item_size, item_depth = self.walk(item, depth + 1)
-                size += item_size
-                deepest = max(deepest, item_depth)
+            built = YamlMap()
+            size, deepest = self._pairs(node, built, depth)
+        mark = node.start_mark
+        built.lc.line, built.lc.col = mark.line, mark.column
         self.on_stack.discard(nid)
-        self.memo[nid] = size, deepest + 1
-        return size, deepest + 1
+        self.memo[nid] = done = built, size, deepest + 1
+        return done
+
+    def _items(self, node: SequenceNode, seq: YamlList, depth: int) -> tuple[int, int]:
+        size, deepest = 1, 0
+        table = seq.lc.data
+        for i, item in enumerate(node.value):
+            value, item_size, item_depth = self.build(item, depth + 1)
+            seq.append(value)
+            mark = item.start_mark
+            table[i] = [mark.line, mark.column]
+            size += item_size
+            deepest = max(deepest, item_depth)
+        return size, deepest
+
+    def _pairs(self, node: Node, mapping: YamlMap, depth: int) -> tuple[int, int]:
+        size, deepest = 1, 0
+        table = mapping.lc.data
+        seen: dict[object, int] = {}  # written key text -> its line
+        merged: list[Any] = []
+        for key_node, value_node in node.value:
+            km = key_node.start_mark
+            if isinstance(key_node, ScalarNode):
+                text = key_node.value
+                if text in seen and text != "<<":
+                    self.problems.append(
+                        Problem(
+                            Position(self.path, km.line + 1, km.column + 1),
+                            f"duplicate key {text!r} (first at line {seen[text]})",
+                            rule="duplicate-key",
+                        )
+                    )
+                else:
+                    seen[text] = km.line + 1
+                key, key_size, key_depth = _scalar(key_node), 1, 0
+            else:  # a complex key (`? [a, b]`)
+                complex_key, key_size, key_depth = self.build(key_node, depth + 1)
+                self.key_nodes += key_size
+                if self.key_nodes > MAX_EXPANDED_NODES or key_depth > self.max_depth:
+                    raise _ComplexKeyTooLargeError(self.key_nodes, key_depth)
+                key = _hashable(complex_key)
+            value, value_size, value_depth = self.build(value_node, depth + 1)
+            size += key_size + value_size
+            deepest = max(deepest, key_depth, value_depth)
+            if key == "<<" and isinstance(key_node, ScalarNode) and not key_node.style:
+                merged.append(value)  # `<<: *base` merges, own keys win
+            elif key not in mapping:  # a duplicate is reported above; the first one counts
+                mapping[key] = value
+                vm = value_node.start_mark
+                table[key] = [km.line, km.column, vm.line, vm.column]
+        for source in merged:
+            for base in source if isinstance(source, list) else [source]:
+                if isinstance(base, dict):
+                    for k, v in base.items():
+                        mapping.setdefault(k, v)
+        return size, deepest
 
 
 def _written_nodes(root: Node) -> int:
@@ -148,6 +188,20 @@ def _written_nodes(root: Node) -> int:
         elif isinstance(node, SequenceNode):
             todo += node.value
     return len(seen)
+
+
+def _expanded_too_far(root: Node, size: int, depth: int, max_depth: int) -> str | None:
+    """Why a file whose aliases expand to `size` nodes nested `depth` deep is refused."""
+    if size > MAX_EXPANDED_NODES:
+        cause = (
+            "the file has"
+            if _written_nodes(root) > MAX_EXPANDED_NODES
+            else "YAML aliases expand to"
+        )
+        return f"{cause} more than {MAX_EXPANDED_NODES} nodes"
+    if depth > max_depth:
+        return f"YAML aliases nest maps and lists more than {max_depth} levels deep"
+    return None
 
 
 def _syntax_hint(lines: list[str], line: int, col: int) -> str:
@@ -182,16 +236,13 @@ def read_yaml(
         if node is None:
             return YamlDoc(path, None, text.splitlines()), []
         problems: list[Problem] = []
-        size, depth = _TreeCheck(path, max_depth, problems, {}, set()).walk(node, 0)
-        if size > MAX_EXPANDED_NODES:
-            written = _written_nodes(node)
-            cause = "the file has" if written > MAX_EXPANDED_NODES else "YAML aliases expand to"
-            message = f"{cause} more than {MAX_EXPANDED_NODES} nodes"
-            return None, [Problem(Position(path, 1, 1), message, "yaml-syntax")]
-        if depth > max_depth:
-            message = f"YAML aliases nest maps and lists more than {max_depth} levels deep"
-            return None, [Problem(Position(path, 1, 1), message, "yaml-syntax")]
-        data = _construct(node, {})
+        try:
+            data, size, depth = _Builder(path, max_depth, problems, {}, set()).build(node, 0)
+        except _ComplexKeyTooLargeError as exc:
+            size, depth = exc.size, exc.depth
+        refused = _expanded_too_far(node, size, depth, max_depth)
+        if refused is not None:
+            return None, [Problem(Position(path, 1, 1), refused, "yaml-syntax")]
     except _RecursiveAliasError as exc:
         where = _at(path, exc.node)
         return None, [Problem(where, "YAML alias refers to itself (recursive)", "yaml-syntax")]
@@ -254,74 +305,6 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_hashable(v) for v in value)
     return value
-
-
-def _construct(node: Node, memo: dict[int, Any]) -> Any:
-    """Maps and lists with positions (`lc`); aliases share one object, like YAML."""
-    if isinstance(node, ScalarNode):
-        return _scalar(node)
-    done = memo.get(id(node))
-    if done is not None:
-        return done
-    mark = node.start_mark
-    if isinstance(node, SequenceNode):
-        seq = YamlList()
-        memo[id(node)] = seq
-        seq.lc.line, seq.lc.col = mark.line, mark.column
-        items: dict[Any, list[int]] = {}
-        for i, item in enumerate(node.value):
-            seq.append(_construct(item, memo))
-            im = item.start_mark
-            items[i] = [im.line, im.column]
-        seq.lc.data = items
-        return seq
-    mapping = YamlMap()
-    memo[id(node)] = mapping
-    mapping.lc.line, mapping.lc.col = mark.line, mark.column
-    table: dict[Any, list[int]] = {}
-    mapping.lc.data = table
-    merged: list[Any] = []
-    for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode):
-            if key_node.value == "<<" and not key_node.style:
-                merged.append(_construct(value_node, memo))  # `<<: *base` merges, own keys win
-                continue
-            key = _scalar(key_node)
-        else:
-            key = _hashable(_construct(key_node, memo))
-        if key in mapping:
-            continue  # a duplicate: reported by _TreeCheck; the first one counts
-        mapping[key] = _construct(value_node, memo)
-        km, vm = key_node.start_mark, value_node.start_mark
-        table[key] = [km.line, km.column, vm.line, vm.column]
-    for source in merged:
-        for base in source if isinstance(source, list) else [source]:
-            if isinstance(base, dict):
-                for key, value in base.items():
-                    mapping.setdefault(key, value)
-    return mapping
-
-
-def _expanded_size(node: Node, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    """How many nodes the tree has once every alias is expanded, and how deep its maps and
-    lists nest then (linear with the memo; recursion only as deep as the written nesting,
-    since an alias always refers to a node built before it)."""
-    if isinstance(node, ScalarNode):
-        return 1, 0
-    known = memo.get(id(node))
-    if known is not None:
-        return known
-    memo[id(node)] = (1, 1)  # a cycle within a complex key: counted once
-    children = (
-        node.value if isinstance(node, SequenceNode) else [n for kv in node.value for n in kv]
-    )
-    size, depth = 1, 0
-    for child in children:
-        child_size, child_depth = _expanded_size(child, memo)
-        size += child_size
-        depth = max(depth, child_depth)
-    memo[id(node)] = size, depth + 1
-    return size, depth + 1
 
 
 def key_position(doc: YamlDoc, mapping: Any, key: Any, *, value: bool = False) -> Position:

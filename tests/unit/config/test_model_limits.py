@@ -62,6 +62,16 @@ def test_a_file_too_big_says_so_not_that_aliases_expand(monkeypatch: pytest.Monk
     assert problems[0].message == "the file has more than 50 nodes"
 
 
+def test_an_alias_bomb_in_complex_keys_is_refused_before_the_keys_expand() -> None:
+    # Complex keys become tuples while the file is built: each level doubles, 2**40 leaves.
+    lines = ["a0: &a0 [x, x]"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 40)]
+    lines += [f"? *a{i}\n: {i}" for i in range(20, 40)]
+    doc, problems = read_yaml("\n".join(lines) + "\n", "keys.yaml")
+    assert doc is None
+    [problem] = problems
+    assert problem.message == "YAML aliases expand to more than 2000000 nodes"
+
+
 def _model(tmp_path: Path, extra: str) -> Path:
     root = tmp_path / "models"
     shutil.copytree(PLANT, root)
