@@ -3,6 +3,8 @@
 Scenarios, all in one run so their ratios are comparable on a noisy shared machine:
 
 - `relay`: the reference, a plain pass-through relay on gmqtt that acks at once (issue 11);
+- `nodered`: Node-RED mqtt-in -> function (a comparable enrichment) -> mqtt-out at QoS 1
+  (bench/nodered.py; installed from npm on first use, skipped without node/npm or `--no-nodered`);
 - `uns-<N>`: the real service (`python -m uns run`) with N bindings, at full speed (QoS 1);
 - `latency-<rate>`: the service with 100 bindings at a steady rate, p50/p99 end to end.
 
@@ -31,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-import transport_relay as tr  # a sibling script, not a package
+import nodered  # sibling scripts, not a package
+import transport_relay as tr
 from accounting import Arrivals, account, verdict
 
 SELF = str(Path(__file__).resolve())
@@ -317,6 +320,28 @@ async def throughput(name: str, args: argparse.Namespace, mosquitto: str) -> dic
                 await children.read_json(sink, 30)
                 cpu0 = tr.cpu_seconds(worker.pid)
                 pub = await children.spawn(*relay, "--role", "publisher", *base)
+            elif name == "nodered":
+                red = nodered.node_red()
+                assert red is not None
+                args_red = nodered.write_user_dir(
+                    tmp / "nodered",
+                    port,
+                    ui_port=tr.free_port(),
+                    raw=RAW,
+                    out_root=OUT_ROOT,
+                    lines=LINES,
+                    tags=TAGS,
+                )
+                started = time.monotonic()
+                worker = await children.spawn(*red, *args_red)
+                await _wait_subscribed(port, worker, children)
+                load_s = time.monotonic() - started
+                sink = await children.spawn(
+                    *me, "--role", "sink", "--filter", f"{OUT_ROOT}/site1/#", *base
+                )
+                await children.read_json(sink, 30)
+                cpu0 = tr.cpu_seconds(worker.pid)
+                pub = await children.spawn(*me, "--role", "publisher", *base)
             else:
                 worker, load_s = await start_service(children, tmp, port, int(name.split("-")[1]))
                 sink = await children.spawn(
@@ -383,6 +408,8 @@ async def parent_main(args: argparse.Namespace) -> int:
         return 2
     results = []
     scenarios = ["relay", *(f"uns-{b}" for b in args.bindings.split(","))]
+    if args.nodered and nodered.node_red() is not None:
+        scenarios.insert(1, "nodered")
     for name in scenarios:
         result = await throughput(name, args, mosquitto)
         print(json.dumps(result), flush=True)
@@ -393,6 +420,8 @@ async def parent_main(args: argparse.Namespace) -> int:
         print(json.dumps(lat), flush=True)
         results.append(lat)
     env = tr.versions()
+    if "nodered" in scenarios:
+        env["node-red"] = nodered.version()
     env["load_avg_at_start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     by = {r["scenario"]: r for r in results}
     relay = by["relay"]["msg_per_s"] or 1
@@ -407,6 +436,11 @@ async def parent_main(args: argparse.Namespace) -> int:
             if k.startswith("uns-")
         }
     )
+    if "nodered" in by and by["nodered"]["msg_per_cpu_s"]:
+        red, red_cpu = by["nodered"]["msg_per_s"] or 1, by["nodered"]["msg_per_cpu_s"]
+        for k in (k for k in by if k.startswith("uns-")):
+            summary[f"{k}_vs_nodered"] = round(by[k]["msg_per_s"] / red, 2)
+            summary[f"{k}_per_cpu_vs_nodered"] = round(by[k]["msg_per_cpu_s"] / red_cpu, 2)
     counts = [k for k in by if k.startswith("uns-")]
     if len(counts) >= 2:
         first, last = by[counts[0]]["msg_per_s"], by[counts[-1]]["msg_per_s"]
@@ -430,6 +464,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--timeout", type=float, default=120.0)
     p.add_argument("--filter", default="")
+    p.add_argument("--no-nodered", dest="nodered", action="store_false", help="skip Node-RED")
     return p.parse_args()
 
 
