@@ -118,6 +118,7 @@ def write_settings(root: Path, port: int, client_id: str) -> Path:
         f"subscribe: ['{RAW}#']\n"
         "metrics_port: null\n"
         "log_level: warning\n"
+        "model_limits: {max_file_mb: 32}\n"  # 100k bindings are one 13 MB file
     )
     return path
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -21,6 +22,7 @@ from uns.config.settings import ServiceSettings
 from uns.errors import SettingsError
 from uns.io.http import HealthServer
 from uns.metrics import Stats, registry_for
+from uns.model.namespace import Namespace
 from uns.reload import ModelWatcher, ReloadResult, fingerprint
 from uns.service import Service
 from uns.signals import STOP_SIGNALS, stop_on_signals
@@ -58,6 +60,11 @@ async def serve(
     page = attach_page(service, ns, settings) if settings.metrics_port is not None else None
     if started is not None:
         started(service)
+    _exempt_from_gc()
+
+    async def use_model(new: Namespace, version: str) -> None:
+        await service.use_model(new, version)
+        _exempt_from_gc()
 
     def count(result: ReloadResult) -> None:
         outcome = "ok" if result.ok else "failed"
@@ -67,7 +74,7 @@ async def serve(
 
     watcher = ModelWatcher(
         root,
-        service.use_model,
+        use_model,
         count,
         settings.reload_interval_s,
         stats.model_version,
@@ -162,6 +169,16 @@ def exit_forced_on_stop_signals() -> None:
 def _exit_forced(signum: int, _frame: object) -> None:
     os.write(2, f"{signal.Signals(signum).name} while exiting: exit {EXIT_FORCED}\n".encode())
     os._exit(EXIT_FORCED)
+
+
+def _exempt_from_gc() -> None:
+    """Take everything alive now, above all the model, out of the cyclic collector's reach.
+
+    A model is long-lived objects by the million (100k bindings: 2.1M) that every full pass of
+    the collector would walk (1.2 s each: a stall of the stream). The price: the few reference
+    cycles of a model a reload replaces (about a hundred objects) are never reclaimed.
+    """
+    gc.freeze()
 
 
 def run_service(settings: ServiceSettings, supervised: bool = False) -> int:
