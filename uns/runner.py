@@ -181,9 +181,25 @@ def _exempt_from_gc() -> None:
     gc.freeze()
 
 
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop for `event_loop`: None is asyncio's own (docs/performance.md, uvloop)."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            msg = "event_loop: uvloop is not installed (pip install 'uns[fast]')"
+            raise SettingsError(msg) from None
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def run_service(settings: ServiceSettings, supervised: bool = False) -> int:
     try:
-        return asyncio.run(_main(settings, supervised))
+        with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
+            return runner.run(_main(settings, supervised))
     except BaseExceptionGroup as group:  # a task group wraps what its tasks raised
         problem = _first_settings_error(group)
         if problem is None:

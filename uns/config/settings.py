@@ -115,6 +115,8 @@ class ServiceSettings(BaseModel):
     metrics_port: int | None = 9464  # None disables the endpoint
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # auto: uvloop when installed (the `fast` extra), else asyncio's own loop
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
 
     @field_validator("partition")
     @classmethod
