@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import types
 
 import pytest
 
@@ -19,10 +21,16 @@ def test_asyncio_means_the_standard_loop() -> None:
     assert loop_factory("asyncio") is None
 
 
-def test_auto_and_uvloop_use_uvloop_when_installed() -> None:
-    uvloop = pytest.importorskip("uvloop")
-    assert loop_factory("auto") is uvloop.new_event_loop
-    assert loop_factory("uvloop") is uvloop.new_event_loop
+def test_auto_and_uvloop_use_uvloop_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = types.ModuleType("uvloop")  # stands in for the package, installed or not
+
+    def new_event_loop() -> asyncio.AbstractEventLoop:
+        return asyncio.new_event_loop()
+
+    installed.new_event_loop = new_event_loop  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "uvloop", installed)
+    assert loop_factory("auto") is new_event_loop
+    assert loop_factory("uvloop") is new_event_loop
 
 
 def test_without_uvloop_auto_falls_back_and_uvloop_is_a_settings_error(
