@@ -43,15 +43,19 @@ def no_gc_pauses() -> Iterator[None]:
     Afterwards they all sit in the youngest generation, and the first allocation would
     traverse them (1.4M objects for 100k bindings, 0.7 s). Freezing and unfreezing moves
     every tracked object into the oldest generation without a traversal: where a loaded
-    model (or plan) belongs. (The process freezes nothing else.)"""
+    model (or plan) belongs. A process that keeps its heap frozen (`uns run`, see
+    `uns.runner`) keeps it frozen: unfreezing would hand its running model back to the
+    collector."""
     enabled = gc.isenabled()
+    kept_frozen = gc.get_freeze_count() > 0
     gc.disable()
     try:
         yield
     finally:
         if enabled:
             gc.freeze()
-            gc.unfreeze()
+            if not kept_frozen:
+                gc.unfreeze()
             gc.enable()
 
 

@@ -31,3 +31,20 @@ def test_a_collector_disabled_by_the_caller_stays_disabled() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_heap_kept_frozen_stays_frozen_with_the_new_model() -> None:
+    # `uns run` freezes its heap (uns.runner): a reload must not hand the running model back
+    # to the collector, and the new model joins it.
+    running = [{"model": n} for n in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        ns, problems = load_model_lenient(PLANT)
+        assert problems == []
+        assert gc.get_freeze_count() > frozen  # the running heap and the new model
+        young_or_old = {id(o) for g in range(3) for o in gc.get_objects(generation=g)}
+        assert all(id(r) not in young_or_old for r in running)
+        assert all(id(b) not in young_or_old for b in ns.bindings)
+    finally:
+        gc.unfreeze()
