@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,6 +39,7 @@ from uns.host_state import HostState
 from uns.io.client import Mqtt5Transport
 from uns.io.compat import Mqtt311Transport
 from uns.io.transport import PACKET_TOO_LARGE, REFUSED, Inbound, Transport
+from uns.logs import RateLimitedLog
 from uns.metrics import Stats
 from uns.model.namespace import Namespace
 from uns.model.topics import minimal_filters
@@ -67,29 +67,6 @@ class OutputObserver(Protocol):
 class DrainReport:
     finished: bool
     cut_off: int
-
-
-class RateLimitedLog:
-    """At most one line per key per interval, with the number of lines held back.
-    `clock` gives monotonic seconds (tests pass their own)."""
-
-    def __init__(
-        self, interval_s: float = 10.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.interval_s = interval_s
-        self._clock = clock
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
-
-    def warning(self, key: str, msg: str, *args: object) -> None:
-        now = self._clock()
-        if now - self._last.get(key, -1e9) < self.interval_s:
-            self._held[key] = self._held.get(key, 0) + 1
-            return
-        held = self._held.pop(key, 0)
-        self._last[key] = now
-        suffix = f" (+{held} similar since last report)" if held else ""
-        log.warning(msg + suffix, *args)
 
 
 class _Pending:
@@ -158,7 +135,7 @@ class Service:
         self._idle = asyncio.Event()
         self._idle.set()
         self.subscribed = asyncio.Event()  # set once the first subscription is acknowledged
-        self._warn = RateLimitedLog()
+        self._warn = RateLimitedLog(log)
         self.stats.gauges["uns_messages_in_flight"] = lambda: float(
             self.transport.in_flight if self.transport else 0
         )
@@ -257,12 +234,15 @@ class Service:
         if self.sparkplug.host_id is not None:
             self._state = HostState(self.sparkplug, int(time.time() * 1000))
         settings = self.settings.broker_settings()
-        kind = Mqtt5Transport if settings.protocol == 5 else Mqtt311Transport
-        return kind(
+        will = None if self._state is None else self._state.will()
+        if settings.protocol != 5:
+            return Mqtt311Transport(settings, self._on_message, self._on_connection_change, will)
+        return Mqtt5Transport(
             settings,
             self._on_message,
             self._on_connection_change,
-            will=None if self._state is None else self._state.will(),
+            will=will,
+            refused=self._known_refused,  # not sent again on a resumed session
         )
 
     async def run(self, stop: asyncio.Event) -> DrainReport:

@@ -16,9 +16,9 @@ import pytest
 from tests.documented import deadletter_reasons, log_interval_s
 from uns.config.loader import load_model
 from uns.context.production import ContextStore
+from uns.logs import RateLimitedLog
 from uns.model.namespace import Namespace
 from uns.pipeline import Enricher, Outgoing
-from uns.service import RateLimitedLog
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "deadletters"
 NOW = 1_774_346_400_000
@@ -167,7 +167,7 @@ def test_problems_are_logged_once_per_reason_per_documented_interval(
 ) -> None:
     interval = log_interval_s()
     clock = _Clock()
-    limited = RateLimitedLog(clock=clock)  # the service's default interval
+    limited = RateLimitedLog(logging.getLogger("uns.service"), clock=clock)  # default interval
     caplog.set_level(logging.WARNING, logger="uns.service")
 
     def lines() -> list[str]:

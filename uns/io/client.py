@@ -17,7 +17,6 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 import mqtt5
@@ -25,6 +24,7 @@ import mqtt5
 from uns.config.broker import BrokerSettings
 from uns.errors import SettingsError, TransportError
 from uns.io.connection import TakeoverWatch, backoff_delay, log_refused, ssl_context
+from uns.io.resend import Publish, give_up
 from uns.io.transport import PACKET_TOO_LARGE, Inbound, OnAck, Will
 from uns.io.window import InboundWindow
 
@@ -35,19 +35,6 @@ HELD_MAX: Final = 32_768
 
 _PINGREQ: Final = mqtt5.PingReqPacket().write()
 _QOS: Final = (mqtt5.QoS.AT_MOST_ONCE, mqtt5.QoS.AT_LEAST_ONCE)
-
-
-@dataclass(slots=True)
-class _Out:
-    """One publish: waiting for a send slot, or sent and waiting for its PUBACK."""
-
-    topic: str
-    payload: bytes
-    qos: int
-    retain: bool
-    content_type: str | None
-    on_ack: OnAck | None
-    packet_id: int = 0
 
 
 class _Wire(asyncio.Protocol):
@@ -88,8 +75,10 @@ class Mqtt5Transport:
         settings: BrokerSettings,
         on_message: Callable[[Inbound], None],
         on_connection_change: Callable[[bool], None] | None = None,
+        *,
         will: Will | None = None,
         held_windows: int = 16,
+        refused: Callable[[str], bool] | None = None,
     ) -> None:
         if settings.protocol != 5:
             raise SettingsError("uns run needs MQTT 5 (reason codes, Receive Maximum)")
@@ -97,6 +86,7 @@ class Mqtt5Transport:
         self._on_message = on_message
         self._on_change = on_connection_change
         self._will = will
+        self._refused = refused  # topics the broker refused moments ago (see uns.io.resend)
         self._ssl = ssl_context(settings)
         # Held back past the window before reading stops or PUBLISHes are dropped: room for a
         # broker over its limit (a few MB), fewer reconnects to get dropped ones again.
@@ -121,8 +111,8 @@ class Mqtt5Transport:
         self._renewed = False
         self._resumable = False  # a session of ours exists at the broker
         # outgoing
-        self._outbox: deque[_Out] = deque()
-        self._unacked: dict[int, _Out] = {}
+        self._outbox: deque[Publish] = deque()
+        self._unacked: dict[int, Publish] = {}
         self._send_quota = 0
         self._next_id = 0
         self._max_packet: int | None = None
@@ -265,6 +255,10 @@ class Mqtt5Transport:
         self._max_packet = connack.max_packet_size
         resend = list(self._unacked.values())
         self._unacked.clear()
+        for out, code in give_up(resend, self._refused):
+            resend.remove(out)
+            if out.on_ack is not None:
+                out.on_ack(code)
         if connack.session_present:  # the broker holds these ids: same ids, DUP set
             for out in resend:
                 self._send(out, duplicate=True)
@@ -278,6 +272,8 @@ class Mqtt5Transport:
         if self._connack is not None and not self._connack.done():
             self._connack.set_exception(TransportError(f"connection closed: {exc!r}"))
         was_up = self.connected
+        if was_up and self._unacked:
+            next(iter(self._unacked.values())).blamed += 1
         self._set_down()
         if not self._renewing:  # our own reconnects are no sign of another client
             self._takeover.down()
@@ -362,13 +358,13 @@ class Mqtt5Transport:
     ) -> None:
         if qos not in (0, 1) or not topic or "+" in topic or "#" in topic:
             raise TransportError(f"cannot publish to {topic!r} with QoS {qos}")
-        out = _Out(topic, payload, qos, retain, content_type, on_ack)
+        out = Publish(topic, payload, qos, retain, content_type, on_ack)
         if self._outbox or self._socket is None or (qos and self._send_quota <= 0):
             self._outbox.append(out)
         else:
             self._send(out)
 
-    def _send(self, out: _Out, duplicate: bool = False) -> None:
+    def _send(self, out: Publish, duplicate: bool = False) -> None:
         if out.qos and not duplicate:
             out.packet_id = self._new_id()
         packet = mqtt5.PublishPacket(
