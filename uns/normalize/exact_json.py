@@ -11,6 +11,7 @@ magnitude 2**63 or more may be an integer orjson rounded, and fewer keys in the 
 than `"key":` spellings in the text means a duplicate (or a `":` inside a string). Only then
 does it decode again with the standard library, which keeps integers exact at any size and
 shows every key. A duplicate key raises `DecodeError("duplicate_key")`.
+A flat object (the common payload) skips the walk: its floats and a count of quotes decide.
 The caller turns orjson's own errors into its reasons.
 """
 
@@ -77,7 +78,20 @@ def loads_exact(payload: bytes) -> object:
         if kind is float and not -_BIG < doc < _BIG:
             return json.loads(payload)  # perhaps an integer beyond 64 bits: keep it exact
         return doc
-    raw = bytes(payload)
+    raw = payload if type(payload) is bytes else bytes(payload)
+    # Most payloads are one flat object. Then a count of quotes decides: each key and each
+    # string value is one quoted token, so any more quotes mean a duplicate key (or an escaped
+    # quote, which takes the general path below, as does a `{` or `[` inside a string).
+    if kind is dict and raw.count(b"{") == 1 and raw.count(b"[") == 0:
+        strings = 0
+        for value in doc.values():
+            if type(value) is str:
+                strings += 1
+            elif type(value) is float and not -_BIG < value < _BIG:
+                break  # perhaps an integer orjson rounded
+        else:
+            if raw.count(b'"') == 2 * (len(doc) + strings):
+                return doc
     spelled = raw.count(b'":')
     if b'" ' in raw or b'"\t' in raw or b'"\r' in raw or b'"\n' in raw:
         spelled += len(_SPACED_KEY_END.findall(raw))  # `"key" :`, rare but valid
